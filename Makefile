@@ -1,0 +1,36 @@
+# os10-harvest: every target sets itself up (venv + pinned install) on a fresh machine.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: demo test lint bench lock clean
+
+$(STAMP): pyproject.toml requirements.lock
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -c requirements.lock -e '.[test,rdf]'
+	touch $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/python -m pipeline.demo
+
+test: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+
+bench: $(STAMP)
+	$(BIN)/python -m bench
+
+# Re-resolve the pinned lock (needs the registries; Airflow's constraints file is not reachable here).
+lock:
+	rm -rf /tmp/os10-lock && $(PYTHON) -m venv /tmp/os10-lock
+	/tmp/os10-lock/bin/pip install --quiet -e '.[test,rdf,airflow]'
+	( echo '# Pinned lock for os10-harvest (Airflow constraints cannot be fetched here; this is ours).'; \
+	  echo '# Regenerate: make lock'; /tmp/os10-lock/bin/pip freeze --exclude-editable ) > requirements.lock
+
+clean:
+	rm -rf $(VENV) data .pytest_cache
