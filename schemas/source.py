@@ -44,6 +44,8 @@ class SourceConfig(BaseModel):
     max_requests_per_second: float = Field(default=2.0, gt=0, le=1000)
     timeout_seconds: float = Field(default=60.0, gt=0, le=3600)
     max_retries: int = Field(default=5, ge=0, le=20)
+    retry_backoff_seconds: float = Field(default=2.0, ge=0, le=600)  # first wait; doubles each try
+    max_retry_after_seconds: float = Field(default=600.0, ge=0, le=86400)  # cap on Retry-After
     page_size_limit_mb: int = Field(default=64, gt=0, le=1024)
     credentials: Credentials | None = None
     merge_likely_duplicates: bool = False
