@@ -1,0 +1,1 @@
+"""The `os10` command line."""

@@ -1,0 +1,1 @@
+"""The orchestration layer: harvest a source, remap, export. The CLI and the DAGs call only this."""

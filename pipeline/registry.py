@@ -1,0 +1,62 @@
+"""Reading sources.yaml into validated SourceConfigs, with errors that name file, source and field."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+from pydantic import ValidationError
+
+from errors import ConfigError
+from schemas import SourceConfig, SourcesFile
+
+
+def load_sources(path: Path) -> SourcesFile:
+    if not path.exists():
+        raise ConfigError(f"The sources file {path} does not exist. Create it (see README) or "
+                          f"point --sources / OS10_SOURCES at yours.")
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path} is not valid YAML: {exc}") from exc
+    if data is None:
+        data = {"sources": []}
+    if not isinstance(data, dict) or "sources" not in data:
+        raise ConfigError(f"{path} must hold a mapping with a 'sources' list.")
+    try:
+        return SourcesFile.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError(_describe(path, data, exc)) from None
+
+
+def _describe(path: Path, data: dict, exc: ValidationError) -> str:
+    lines = [f"{path} has {exc.error_count()} problem(s):"]
+    sources = data.get("sources") if isinstance(data.get("sources"), list) else []
+    for error in exc.errors():
+        location = list(error["loc"])
+        where = "the file"
+        if len(location) >= 2 and location[0] == "sources" and isinstance(location[1], int):
+            index = location[1]
+            entry = sources[index] if index < len(sources) else {}
+            source_id = entry.get("id") if isinstance(entry, dict) else None
+            where = f"source {source_id!r}" if source_id else f"source #{index + 1}"
+            location = location[2:]
+        field = ".".join(str(part) for part in location) or "(entry)"
+        message = error["msg"].removeprefix("Value error, ")
+        lines.append(f"  - {where}, field {field}: {message}")
+    return "\n".join(lines)
+
+
+def select_sources(registry: SourcesFile, ids: list[str], *, all_enabled: bool = False,
+                   path: Path | None = None) -> list[SourceConfig]:
+    if all_enabled:
+        return [s for s in registry.sources if s.enabled]
+    chosen = []
+    for source_id in ids:
+        source = registry.get(source_id)
+        if source is None:
+            known = ", ".join(s.id for s in registry.sources) or "none"
+            raise ConfigError(f"There is no source {source_id!r} in {path or 'the sources file'}."
+                              f" Known sources: {known}.")
+        chosen.append(source)
+    return chosen

@@ -1,0 +1,7 @@
+"""Persistence only: tables, idempotent page writes, tombstones, watermarks, run reports."""
+
+from store.database import SchemaOutOfDate, make_engine, upgrade
+from store.repository import MappedRow, RawRow, SourceState, Store
+
+__all__ = ["MappedRow", "RawRow", "SchemaOutOfDate", "SourceState", "Store", "make_engine",
+           "upgrade"]

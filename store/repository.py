@@ -1,0 +1,386 @@
+"""The store's API: page writes in one transaction with their checkpoint, runs, state, reads."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Engine, and_, case, func, insert, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
+
+from errors import StoreError
+from schemas import RunReport
+from store import tables as t
+from store.database import SchemaOutOfDate, current_revision, head_revision, make_engine, upgrade
+
+# Bound parameters per statement stay well under SQLite's and PostgreSQL's limits.
+_CHUNK = 500
+
+
+@dataclass(slots=True)
+class RawRow:
+    identifier: str
+    datestamp: datetime | None
+    deleted: bool
+    metadata_format: str
+    sha256: str
+    payload: str | None
+    sets: list[str]
+
+
+@dataclass(slots=True)
+class MappedRow:
+    identifier: str
+    deleted: bool
+    datestamp: datetime | None
+    record: dict[str, Any] | None  # the common model as JSON-ready dict
+    content_sha256: str | None
+    doi: str | None = None
+    title: str | None = None
+    resource_type_general: str | None = None
+    publication_year: int | None = None
+    issue_count: int = 0
+    mapping_error: str | None = None
+
+
+@dataclass(slots=True)
+class SourceState:
+    source_id: str
+    watermark: datetime | None = None
+    last_success_at: datetime | None = None
+    checkpoint: dict[str, Any] | None = None
+    checkpoint_run_id: int | None = None
+    checkpoint_mode: str | None = None
+    checkpoint_window_from: datetime | None = None
+    checkpoint_window_until: datetime | None = None
+    checkpoint_max_datestamp: datetime | None = None
+
+
+@dataclass(slots=True)
+class Checkpoint:
+    """Where a run stands after a page; written with that page's records."""
+
+    state: dict[str, Any] | None
+    run_id: int
+    mode: str
+    window_from: datetime | None
+    window_until: datetime | None
+    max_datestamp: datetime | None
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _chunks(items: Sequence, size: int = _CHUNK) -> Iterator[Sequence]:
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
+
+
+class Store:
+    """One database. Every method is a complete unit of work; nothing is left half-written."""
+
+    def __init__(self, url: str, *, engine: Engine | None = None) -> None:
+        self.url = url
+        self.engine = engine or make_engine(url)
+        self.dialect = self.engine.dialect.name
+
+    # -- schema -------------------------------------------------------------------------------
+
+    @classmethod
+    def open(cls, url: str, *, migrate: bool = True) -> Store:
+        """Open a store; a brand-new database is created at the newest schema.
+
+        An existing database that is behind is only upgraded when `migrate` is true; otherwise
+        SchemaOutOfDate tells the operator to run `os10 db upgrade`.
+        """
+        store = cls(url)
+        try:
+            current = current_revision(store.engine)
+            if current != head_revision():
+                if current is None or migrate:
+                    upgrade(store.engine)
+                else:
+                    raise SchemaOutOfDate(
+                        f"The database schema is at revision {current}, but this version needs "
+                        f"{head_revision()}. Run `os10 db upgrade` first.")
+        except OperationalError as exc:
+            raise StoreError(f"Cannot open the database {store.safe_url}: {exc.orig}.") from exc
+        return store
+
+    def upgrade(self) -> str:
+        return upgrade(self.engine)
+
+    @property
+    def safe_url(self) -> str:
+        return self.engine.url.render_as_string(hide_password=True)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    # -- runs ---------------------------------------------------------------------------------
+
+    def start_run(self, report: RunReport) -> int:
+        with self.engine.begin() as conn:
+            run_id = conn.execute(
+                insert(t.harvest_runs).values(**self._run_values(report)).returning(
+                    t.harvest_runs.c.id)
+            ).scalar_one()
+        report.run_id = run_id
+        return run_id
+
+    def finish_run(self, report: RunReport, *, watermark: datetime | None = None,
+                   clear_checkpoint: bool = False) -> None:
+        """Close a run; on success also promote the watermark and clear the checkpoint."""
+        with self.engine.begin() as conn:
+            conn.execute(update(t.harvest_runs).where(t.harvest_runs.c.id == report.run_id)
+                         .values(**self._run_values(report)))
+            values: dict[str, Any] = {}
+            if report.status == "succeeded":
+                values["last_success_at"] = report.finished_at
+            if watermark is not None:
+                values["watermark"] = watermark
+            if clear_checkpoint:
+                values.update(checkpoint=None, checkpoint_run_id=None, checkpoint_mode=None,
+                              checkpoint_window_from=None, checkpoint_window_until=None,
+                              checkpoint_max_datestamp=None)
+            if values:
+                self._upsert_state(conn, report.source_id, values)
+
+    @staticmethod
+    def _run_values(report: RunReport) -> dict[str, Any]:
+        return dict(
+            source_id=report.source_id, status=report.status, mode=report.mode,
+            window_from=report.window_from, window_until=report.window_until,
+            started_at=report.started_at, finished_at=report.finished_at,
+            duration_s=report.duration_s, pages=report.pages,
+            error=report.error,
+            error_samples=[s.model_dump() for s in report.error_samples],
+            **report.counts.model_dump(),
+        )
+
+    def runs(self, source_id: str | None = None, limit: int = 20) -> list[RunReport]:
+        query = select(t.harvest_runs).order_by(t.harvest_runs.c.id.desc()).limit(limit)
+        if source_id:
+            query = query.where(t.harvest_runs.c.source_id == source_id)
+        with self.engine.connect() as conn:
+            return [self._report(row) for row in conn.execute(query).mappings()]
+
+    def last_runs(self) -> dict[str, RunReport]:
+        """The most recent run of every source."""
+        latest = (select(func.max(t.harvest_runs.c.id))
+                  .group_by(t.harvest_runs.c.source_id).scalar_subquery())
+        query = select(t.harvest_runs).where(t.harvest_runs.c.id.in_(latest))
+        with self.engine.connect() as conn:
+            return {row["source_id"]: self._report(row)
+                    for row in conn.execute(query).mappings()}
+
+    def last_success(self, source_id: str) -> RunReport | None:
+        query = (select(t.harvest_runs)
+                 .where(t.harvest_runs.c.source_id == source_id,
+                        t.harvest_runs.c.status == "succeeded")
+                 .order_by(t.harvest_runs.c.id.desc()).limit(1))
+        with self.engine.connect() as conn:
+            row = conn.execute(query).mappings().first()
+        return self._report(row) if row else None
+
+    @staticmethod
+    def _report(row) -> RunReport:
+        counts = {k: row[k] for k in ("seen", "new", "updated", "unchanged", "deleted", "failed",
+                                      "repaired")}
+        return RunReport(
+            run_id=row["id"], source_id=row["source_id"], status=row["status"], mode=row["mode"],
+            window_from=row["window_from"], window_until=row["window_until"],
+            started_at=row["started_at"], finished_at=row["finished_at"], counts=counts,
+            error=row["error"], error_samples=row["error_samples"] or [], pages=row["pages"],
+        )
+
+    # -- state --------------------------------------------------------------------------------
+
+    def state(self, source_id: str) -> SourceState:
+        with self.engine.connect() as conn:
+            row = conn.execute(select(t.source_state)
+                               .where(t.source_state.c.source_id == source_id)).mappings().first()
+        if row is None:
+            return SourceState(source_id=source_id)
+        return SourceState(**{k: row[k] for k in SourceState.__slots__})
+
+    def _upsert_state(self, conn, source_id: str, values: dict[str, Any]) -> None:
+        values = {**values, "updated_at": _now()}
+        statement = self._insert(t.source_state).values(source_id=source_id, **values)
+        conn.execute(statement.on_conflict_do_update(index_elements=["source_id"], set_=values))
+
+    # -- raw and mapped records ---------------------------------------------------------------
+
+    def digests(self, source_id: str, identifiers: Iterable[str]) -> dict[str, tuple[str, bool]]:
+        """(sha256, deleted) of the stored raw records among `identifiers`."""
+        found: dict[str, tuple[str, bool]] = {}
+        c = t.raw_records.c
+        with self.engine.connect() as conn:
+            for chunk in _chunks(list(identifiers)):
+                rows = conn.execute(select(c.identifier, c.sha256, c.deleted).where(
+                    c.source_id == source_id, c.identifier.in_(chunk)))
+                found.update((row.identifier, (row.sha256, row.deleted)) for row in rows)
+        return found
+
+    def write_page(self, source_id: str, raw: Sequence[RawRow], mapped: Sequence[MappedRow],
+                   checkpoint: Checkpoint | None) -> None:
+        """Upsert a page's changed raw and mapped records and its checkpoint, atomically."""
+        now = _now()
+        try:
+            with self.engine.begin() as conn:
+                if raw:
+                    self._upsert_raw(conn, source_id, raw, now,
+                                     checkpoint.run_id if checkpoint else None)
+                if mapped:
+                    self._upsert_mapped(conn, source_id, mapped, now)
+                if checkpoint is not None:
+                    self._upsert_state(conn, source_id, {
+                        "checkpoint": checkpoint.state,
+                        "checkpoint_run_id": checkpoint.run_id,
+                        "checkpoint_mode": checkpoint.mode,
+                        "checkpoint_window_from": checkpoint.window_from,
+                        "checkpoint_window_until": checkpoint.window_until,
+                        "checkpoint_max_datestamp": checkpoint.max_datestamp,
+                    })
+        except SQLAlchemyError as exc:
+            raise StoreError(f"Writing a page of {len(raw)} records failed and was rolled back: "
+                             f"{getattr(exc, 'orig', exc)}.", source=source_id) from exc
+
+    def _upsert_raw(self, conn, source_id: str, rows: Sequence[RawRow], now: datetime,
+                    run_id: int | None) -> None:
+        values = [dict(source_id=source_id, identifier=r.identifier, datestamp=r.datestamp,
+                       deleted=r.deleted, metadata_format=r.metadata_format, sets=r.sets,
+                       payload=r.payload, sha256=r.sha256, first_seen_at=now, updated_at=now,
+                       run_id=run_id) for r in rows]
+        statement = self._insert(t.raw_records)
+        excluded = statement.excluded
+        statement = statement.on_conflict_do_update(
+            index_elements=["source_id", "identifier"],
+            set_={name: excluded[name] for name in ("datestamp", "deleted", "metadata_format",
+                                                    "sets", "payload", "sha256", "updated_at",
+                                                    "run_id")},
+        )
+        for chunk in _chunks(values):
+            conn.execute(statement, list(chunk))
+
+    def _upsert_mapped(self, conn, source_id: str, rows: Sequence[MappedRow],
+                       now: datetime) -> None:
+        values = [dict(source_id=source_id, identifier=r.identifier, deleted=r.deleted,
+                       doi=r.doi, title=r.title, resource_type_general=r.resource_type_general,
+                       publication_year=r.publication_year, datestamp=r.datestamp,
+                       content_sha256=r.content_sha256, record=r.record,
+                       issue_count=r.issue_count, mapping_error=r.mapping_error,
+                       mapped_at=now, updated_at=now) for r in rows]
+        statement = self._insert(t.records)
+        excluded = statement.excluded
+        columns = ("deleted", "doi", "title", "resource_type_general", "publication_year",
+                   "datestamp", "content_sha256", "record", "issue_count", "mapping_error",
+                   "mapped_at")
+        set_ = {name: excluded[name] for name in columns}
+        # updated_at moves only when the mapped content changed, so exports stay incremental.
+        set_["updated_at"] = _case_changed(t.records.c.content_sha256,
+                                           excluded["content_sha256"],
+                                           t.records.c.deleted, excluded["deleted"],
+                                           t.records.c.updated_at, excluded["updated_at"])
+        statement = statement.on_conflict_do_update(
+            index_elements=["source_id", "identifier"], set_=set_)
+        for chunk in _chunks(values):
+            conn.execute(statement, list(chunk))
+
+    def _insert(self, table):
+        module = postgresql if self.dialect == "postgresql" else sqlite
+        return module.insert(table)
+
+    def iter_raw(self, source_ids: Sequence[str] | None = None,
+                 batch: int = 1000) -> Iterator[list[dict[str, Any]]]:
+        """Raw records in batches, keyset-paged by id so memory stays flat."""
+        c = t.raw_records.c
+        last = 0
+        while True:
+            query = select(t.raw_records).where(c.id > last).order_by(c.id).limit(batch)
+            if source_ids:
+                query = query.where(c.source_id.in_(source_ids))
+            with self.engine.connect() as conn:
+                rows = [dict(row) for row in conn.execute(query).mappings()]
+            if not rows:
+                return
+            last = rows[-1]["id"]
+            yield rows
+
+    def mapped_digests(self, source_id: str,
+                       identifiers: Iterable[str]) -> dict[str, tuple[str | None, bool]]:
+        c = t.records.c
+        found: dict[str, tuple[str | None, bool]] = {}
+        with self.engine.connect() as conn:
+            for chunk in _chunks(list(identifiers)):
+                rows = conn.execute(select(c.identifier, c.content_sha256, c.deleted).where(
+                    c.source_id == source_id, c.identifier.in_(chunk)))
+                found.update((row.identifier, (row.content_sha256, row.deleted)) for row in rows)
+        return found
+
+    def write_mapped(self, source_id: str, rows: Sequence[MappedRow]) -> None:
+        with self.engine.begin() as conn:
+            self._upsert_mapped(conn, source_id, rows, _now())
+
+    def iter_records(self, source_ids: Sequence[str] | None = None, *,
+                     include_deleted: bool = False, since: datetime | None = None,
+                     batch: int = 1000) -> Iterator[dict[str, Any]]:
+        """Mapped records one by one, read in keyset-paged batches."""
+        c = t.records.c
+        last = 0
+        while True:
+            query = select(t.records).where(c.id > last).order_by(c.id).limit(batch)
+            conditions = []
+            if source_ids:
+                conditions.append(c.source_id.in_(source_ids))
+            if not include_deleted:
+                conditions.append(c.deleted.is_(False))
+            if since is not None:
+                conditions.append(c.updated_at >= since)
+            if conditions:
+                query = query.where(and_(*conditions))
+            with self.engine.connect() as conn:
+                rows = [dict(row) for row in conn.execute(query).mappings()]
+            if not rows:
+                return
+            last = rows[-1]["id"]
+            yield from rows
+
+    def counts(self, source_id: str | None = None) -> dict[str, dict[str, int]]:
+        """Per source: live, deleted and unmappable record counts."""
+        c = t.records.c
+        query = select(c.source_id, c.deleted, (c.mapping_error.is_not(None)).label("failed"),
+                       func.count()).group_by(c.source_id, c.deleted, "failed")
+        if source_id:
+            query = query.where(c.source_id == source_id)
+        result: dict[str, dict[str, int]] = {}
+        with self.engine.connect() as conn:
+            for source, deleted, failed, n in conn.execute(query):
+                entry = result.setdefault(source, {"live": 0, "deleted": 0, "unmapped": 0})
+                if deleted:
+                    entry["deleted"] += n
+                elif failed:
+                    entry["unmapped"] += n
+                else:
+                    entry["live"] += n
+        return result
+
+    def raw_count(self, source_id: str) -> int:
+        c = t.raw_records.c
+        with self.engine.connect() as conn:
+            return conn.execute(select(func.count()).where(c.source_id == source_id)).scalar_one()
+
+    def identifiers(self, source_id: str) -> list[str]:
+        c = t.raw_records.c
+        with self.engine.connect() as conn:
+            query = select(c.identifier).where(c.source_id == source_id).order_by(c.identifier)
+            return list(conn.execute(query).scalars())
+
+
+def _case_changed(old_sha, new_sha, old_deleted, new_deleted, old_time, new_time):
+    changed = or_(old_sha.is_(None), old_sha != new_sha, old_deleted != new_deleted)
+    return case((changed, new_time), else_=old_time)

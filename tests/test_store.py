@@ -1,0 +1,117 @@
+"""The store on SQLite and on the real PostgreSQL server: migrations, idempotent writes, state."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import inspect, select
+
+from schemas import RunReport
+from store import MappedRow, RawRow, Store
+from store import tables as t
+from store.database import current_revision, head_revision
+from store.repository import Checkpoint
+
+T0 = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
+
+
+def raw(identifier: str, sha: str = "a" * 64, deleted: bool = False) -> RawRow:
+    return RawRow(identifier=identifier, datestamp=T0, deleted=deleted, metadata_format="oai_dc",
+                  sha256=sha, payload=None if deleted else "<dc/>", sets=["collection:a"])
+
+
+def mapped(identifier: str, sha: str = "b" * 64) -> MappedRow:
+    return MappedRow(identifier=identifier, deleted=False, datestamp=T0,
+                     record={"titles": [{"value": "Título"}]}, content_sha256=sha,
+                     doi="10.1234/x", title="Título", publication_year=2024)
+
+
+def test_a_new_database_is_created_at_the_newest_schema(db_url):
+    store = Store.open(db_url)
+    assert current_revision(store.engine) == head_revision()
+    assert {"raw_records", "records", "harvest_runs", "source_state"} <= set(
+        inspect(store.engine).get_table_names())
+
+
+def test_writing_the_same_page_twice_keeps_one_row_per_record(db_url):
+    store = Store.open(db_url)
+    page = [raw("oai:x:1"), raw("oai:x:2")]
+    store.write_page("alpha", page, [mapped("oai:x:1"), mapped("oai:x:2")], None)
+    store.write_page("alpha", page, [mapped("oai:x:1"), mapped("oai:x:2")], None)
+    assert store.raw_count("alpha") == 2
+    assert store.digests("alpha", ["oai:x:1", "oai:x:9"]) == {"oai:x:1": ("a" * 64, False)}
+    rows = list(store.iter_records(["alpha"]))
+    assert [r["identifier"] for r in rows] == ["oai:x:1", "oai:x:2"]
+    assert rows[0]["record"] == {"titles": [{"value": "Título"}]}
+    assert rows[0]["datestamp"] == T0
+
+
+def test_an_unchanged_mapped_record_keeps_its_updated_at(db_url):
+    store = Store.open(db_url)
+    store.write_page("alpha", [raw("r1")], [mapped("r1", sha="1" * 64)], None)
+    first = next(store.iter_records())["updated_at"]
+    store.write_mapped("alpha", [mapped("r1", sha="1" * 64)])
+    assert next(store.iter_records())["updated_at"] == first
+    store.write_mapped("alpha", [mapped("r1", sha="2" * 64)])
+    assert next(store.iter_records())["updated_at"] > first
+
+
+def test_a_deletion_becomes_a_tombstone(db_url):
+    store = Store.open(db_url)
+    store.write_page("alpha", [raw("r1")], [mapped("r1")], None)
+    store.write_page("alpha", [raw("r1", sha="0" * 64, deleted=True)],
+                     [MappedRow(identifier="r1", deleted=True, datestamp=T0, record=None,
+                                content_sha256=None)], None)
+    assert list(store.iter_records()) == []
+    tombstones = list(store.iter_records(include_deleted=True))
+    assert [(r["identifier"], r["deleted"], r["record"]) for r in tombstones] == [
+        ("r1", True, None)]
+    assert store.counts() == {"alpha": {"live": 0, "deleted": 1, "unmapped": 0}}
+
+
+def test_the_checkpoint_is_written_with_the_page_and_cleared_on_success(db_url):
+    store = Store.open(db_url)
+    report = RunReport(source_id="alpha", started_at=T0)
+    run_id = store.start_run(report)
+    store.write_page("alpha", [raw("r1")], [mapped("r1")], Checkpoint(
+        state={"set_index": 0, "token": "abc"}, run_id=run_id, mode="incremental",
+        window_from=None, window_until=None, max_datestamp=T0))
+    state = store.state("alpha")
+    assert state.checkpoint == {"set_index": 0, "token": "abc"}
+    assert state.checkpoint_run_id == run_id
+    assert state.checkpoint_max_datestamp == T0
+    assert state.watermark is None
+
+    report.status = "succeeded"
+    report.finished_at = datetime(2024, 5, 1, 12, 5, tzinfo=UTC)
+    report.counts.seen = 1
+    store.finish_run(report, watermark=T0, clear_checkpoint=True)
+    state = store.state("alpha")
+    assert state.checkpoint is None
+    assert state.watermark == T0
+    assert state.last_success_at == report.finished_at
+    last = store.last_runs()["alpha"]
+    assert (last.status, last.counts.seen, last.duration_s) == ("succeeded", 1, 300.0)
+
+
+def test_a_failed_page_write_leaves_nothing_behind(db_url):
+    store = Store.open(db_url)
+    store.write_page("alpha", [raw("r1")], [mapped("r1")], None)
+    bad = [raw("r2"), RawRow(identifier="r3", datestamp=T0, deleted=False,
+                             metadata_format="oai_dc", sha256=None, payload="<x/>", sets=[])]
+    with pytest.raises(Exception) as caught:
+        store.write_page("alpha", bad, [mapped("r2")], None)
+    assert "rolled back" in str(caught.value)
+    with store.engine.connect() as conn:
+        identifiers = conn.execute(select(t.raw_records.c.identifier)).scalars().all()
+    assert identifiers == ["r1"]
+
+
+def test_iterating_raw_records_pages_through_everything(db_url):
+    store = Store.open(db_url)
+    store.write_page("alpha", [raw(f"r{i:04}") for i in range(2500)], [], None)
+    store.write_page("beta", [raw("b1")], [], None)
+    batches = list(store.iter_raw(["alpha"], batch=1000))
+    assert [len(b) for b in batches] == [1000, 1000, 500]
+    assert sum(len(b) for b in store.iter_raw(batch=700)) == 2501
