@@ -1,0 +1,20 @@
+"""The harvester registry: protocol name (as written in sources.yaml) -> harvester class."""
+
+from __future__ import annotations
+
+from errors import ConfigError
+from harvesters.oai_pmh import OaiPmhHarvester
+
+HARVESTERS: dict[str, type] = {
+    "oai_pmh": OaiPmhHarvester,
+}
+
+
+def get_harvester(protocol: str) -> type:
+    """The harvester class for `protocol`; an unknown name fails and lists the known ones."""
+    try:
+        return HARVESTERS[protocol]
+    except KeyError:
+        known = ", ".join(sorted(HARVESTERS))
+        raise ConfigError(f"no harvester for protocol {protocol!r}. Known protocols: "
+                          f"{known}") from None
