@@ -99,6 +99,7 @@ def _configure_logging(verbose: bool) -> None:
     level = logging.INFO if verbose or not sys.stderr.isatty() else logging.WARNING
     logging.basicConfig(level=level, stream=sys.stderr,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("alembic").setLevel(logging.WARNING)
 
 
 def _registry(args):
@@ -228,6 +229,9 @@ def cmd_db_upgrade(args) -> int:
 
 def cmd_demo(args) -> int:
     from cli.demo import run_demo
+
+    if not args.verbose:  # the demo prints its own report; logs would only repeat it
+        logging.getLogger().setLevel(logging.WARNING)
 
     return run_demo(records=args.records)
 

@@ -16,5 +16,5 @@ def get_harvester(protocol: str) -> type:
         return HARVESTERS[protocol]
     except KeyError:
         known = ", ".join(sorted(HARVESTERS))
-        raise ConfigError(f"no harvester for protocol {protocol!r}. Known protocols: "
-                          f"{known}") from None
+        raise ConfigError(f"There is no harvester for the protocol {protocol!r}. Known "
+                          f"protocols: {known}.") from None

@@ -38,6 +38,8 @@ def export_catalogue(store: Store, fmt: str, out: Path, *, since: datetime | Non
                 if meter and written % 500 == 0:
                     meter.advance(500)
             exporter.end()
+        if meter:
+            meter.advance(written % 500)
         os.replace(temp_name, out)
     except OSError as exc:
         raise ExportError(f"Cannot write the export to {out}: {exc.strerror}.") from exc

@@ -24,9 +24,28 @@ def load_sources(path: Path) -> SourcesFile:
     if not isinstance(data, dict) or "sources" not in data:
         raise ConfigError(f"{path} must hold a mapping with a 'sources' list.")
     try:
-        return SourcesFile.model_validate(data)
+        registry = SourcesFile.model_validate(data)
     except ValidationError as exc:
         raise ConfigError(_describe(path, data, exc)) from None
+    _check_names(path, registry)
+    return registry
+
+
+def _check_names(path: Path, registry: SourcesFile) -> None:
+    """Protocols and metadata formats must be ones we have code for; say which ones we have."""
+    from harvesters import HARVESTERS
+    from mappers import MAPPERS
+
+    problems = []
+    for source in registry.sources:
+        if source.protocol not in HARVESTERS:
+            problems.append(f"  - source {source.id!r}, field protocol: {source.protocol!r} is "
+                            f"not a known protocol ({', '.join(sorted(HARVESTERS))})")
+        if source.protocol == "oai_pmh" and source.metadata_prefix not in MAPPERS:
+            problems.append(f"  - source {source.id!r}, field metadata_prefix: no mapper reads "
+                            f"{source.metadata_prefix!r} ({', '.join(sorted(MAPPERS))})")
+    if problems:
+        raise ConfigError("\n".join([f"{path} has {len(problems)} problem(s):", *problems]))
 
 
 def _describe(path: Path, data: dict, exc: ValidationError) -> str:

@@ -92,7 +92,7 @@ class Date(Model):
 
 class Identifier(Model):
     value: str
-    type: str = "DOI"
+    type: str  # DOI, Handle, ARK, ...
 
 
 class AlternateIdentifier(Model):

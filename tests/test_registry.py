@@ -81,3 +81,13 @@ def test_an_unknown_source_id_lists_the_known_ones(tmp_path):
     registry = load_sources(write(tmp_path, ISSUE_EXAMPLE))
     with pytest.raises(ConfigError, match="no source 'zenodoo'.*Known sources: zenodo"):
         select_sources(registry, ["zenodoo"])
+
+
+def test_unknown_protocols_and_formats_list_the_known_ones(tmp_path):
+    path = write(tmp_path, ISSUE_EXAMPLE.replace("protocol: oai_pmh", "protocol: gopher"))
+    with pytest.raises(ConfigError, match="source 'zenodo', field protocol: 'gopher' is not a "
+                       "known protocol \\(oai_pmh"):
+        load_sources(path)
+    path = write(tmp_path, ISSUE_EXAMPLE.replace("oai_datacite", "marc21"))
+    with pytest.raises(ConfigError, match="field metadata_prefix: no mapper reads 'marc21'"):
+        load_sources(path)
