@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import importlib
 import logging
 import sys
 from datetime import UTC, datetime
@@ -12,6 +13,9 @@ import settings
 from errors import ConfigError, Os10Error
 
 log = logging.getLogger("os10")
+
+# Commands that live in their own module: each has `register(commands)` adding its subparser.
+COMMAND_MODULES: tuple[str, ...] = ()
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -81,6 +85,9 @@ def _parser() -> argparse.ArgumentParser:
     demo = commands.add_parser("demo", help="run the whole pipeline against simulated partners")
     demo.add_argument("--records", type=int, default=None, help="records per simulated source")
     demo.set_defaults(func=cmd_demo)
+
+    for module in COMMAND_MODULES:
+        importlib.import_module(module).register(commands)
     return parser
 
 

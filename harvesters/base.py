@@ -72,6 +72,9 @@ class Harvester(Protocol):
     """The contract every registered harvester meets (tests/test_harvester_contract.py)."""
 
     protocol: ClassVar[str]
+    # True when the protocol announces deletions itself (OAI-PMH's status="deleted"); otherwise
+    # a complete full harvest tombstones what the source no longer lists.
+    reports_deletions: ClassVar[bool]
 
     def __init__(self, source: SourceConfig) -> None: ...
 

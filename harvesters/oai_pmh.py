@@ -62,6 +62,7 @@ class _Reply:
 
 class OaiPmhHarvester:
     protocol: ClassVar[str] = "oai_pmh"
+    reports_deletions: ClassVar[bool] = True
 
     def __init__(self, source: SourceConfig, client: HttpClient | None = None) -> None:
         self.source = source

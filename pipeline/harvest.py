@@ -55,13 +55,17 @@ def harvest_source(store: Store, source: SourceConfig, *, full: bool = False,
     report = RunReport(source_id=source.id, mode=mode, window_from=request_from,
                        window_until=window_until, started_at=datetime.now(UTC))
     store.start_run(report)
+    # Protocols without deletion notices find vanished records by what a full list lacks.
+    track_seen = mode == "full" and not harvester_class.reports_deletions
+    if track_seen and resume is None:
+        store.clear_seen(source.id)
     meter = Progress(f"harvest {source.id}") if progress else None
     harvester = harvester_class(source)
     request = HarvestRequest(window_from=request_from, window_until=window_until, resume=resume)
     try:
         for page in harvester.pages(request):
             max_datestamp = _store_page(store, source, page, report, mode, request,
-                                        max_datestamp)
+                                        max_datestamp, track_seen)
             if meter:
                 meter.advance(len(page.records) + len(page.failed),
                               f"({report.counts.new} new, {report.counts.updated} updated)")
@@ -76,6 +80,8 @@ def harvest_source(store: Store, source: SourceConfig, *, full: bool = False,
         if meter:
             meter.finish()
 
+    if track_seen:
+        report.counts.deleted += store.tombstone_unseen(source.id, report.run_id)
     report.status = "succeeded"
     report.finished_at = datetime.now(UTC)
     watermark = None
@@ -87,7 +93,8 @@ def harvest_source(store: Store, source: SourceConfig, *, full: bool = False,
 
 
 def _store_page(store: Store, source: SourceConfig, page: Page, report: RunReport, mode: str,
-                request: HarvestRequest, max_datestamp: datetime | None) -> datetime | None:
+                request: HarvestRequest, max_datestamp: datetime | None,
+                track_seen: bool) -> datetime | None:
     counts = report.counts
     harvested_at = datetime.now(UTC)
     # Last occurrence wins if a page repeats an identifier.
@@ -131,7 +138,8 @@ def _store_page(store: Store, source: SourceConfig, page: Page, report: RunRepor
     report.pages += 1
     store.write_page(source.id, raw_rows, mapped_rows, Checkpoint(
         state=page.checkpoint, run_id=report.run_id, mode=mode, window_from=request.window_from,
-        window_until=request.window_until, max_datestamp=max_datestamp))
+        window_until=request.window_until, max_datestamp=max_datestamp),
+        seen=list(records) if track_seen else ())
     return max_datestamp
 
 

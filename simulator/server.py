@@ -1,7 +1,8 @@
 """The simulator's HTTP server: routes, fault injection and the control endpoint.
 
-Routes, per feed key: `/<key>/oai` (OAI-PMH, GET or form-encoded POST), `POST /<key>/_control`
-(change the feed at run time from another process) and `GET /<key>/_stats`; `/` lists the feeds.
+Routes, per feed key: `/<key>/oai` (OAI-PMH, GET or form-encoded POST), `/<key>/<prefix>/...`
+for the endpoints registered in `simulator.routes.ROUTES`, `POST /<key>/_control` (change the
+feed at run time from another process) and `GET /<key>/_stats`; `/` lists the feeds.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from urllib.parse import parse_qs
 
 from simulator.feed import Feed
 from simulator.oai_pmh import LIST_VERBS, Repository
+from simulator.routes import ROUTES, SimRequest
 
 _KEY = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*\Z")
 _XML = "text/xml; charset=utf-8"
@@ -53,11 +55,11 @@ class SimulatorServer:
     def port(self) -> int:
         return self._httpd.server_address[1] if self._httpd else self._port
 
-    def url(self, key: str) -> str:
-        """The OAI-PMH base URL of a feed."""
+    def url(self, key: str, endpoint: str = "oai") -> str:
+        """The base URL of a feed's endpoint: "oai", or a prefix registered in ROUTES."""
         if key not in self.feeds:
             raise KeyError(f"no feed {key!r}; feeds: {sorted(self.feeds)}")
-        return f"http://{self.host}:{self.port}/{key}/oai"
+        return f"http://{self.host}:{self.port}/{key}/{endpoint}"
 
     def start(self) -> SimulatorServer:
         if self._httpd is None:
@@ -130,13 +132,14 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_GET(self) -> None:
         path, _, query = self.path.partition("?")
-        self._route("GET", path, query.encode("latin-1"))
+        self._route("GET", path, query.encode("latin-1"), query)
 
     def do_POST(self) -> None:
         body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-        self._route("POST", self.path.partition("?")[0], body)
+        path, _, query = self.path.partition("?")
+        self._route("POST", path, body, query)
 
-    def _route(self, method: str, path: str, data: bytes) -> None:
+    def _route(self, method: str, path: str, data: bytes, query: str = "") -> None:
         key, _, action = path.strip("/").partition("/")
         try:
             if not key:
@@ -150,6 +153,9 @@ class _Handler(BaseHTTPRequestHandler):
             elif action == "oai":
                 args = parse_qs(data.decode("utf-8", "replace"), keep_blank_values=True)
                 self._oai(repository, args)
+            elif action.partition("/")[0] in ROUTES:
+                prefix, _, rest = action.partition("/")
+                self._endpoint(repository, prefix, rest, method, query, data)
             elif action == "_control" and method == "POST":
                 self._control(repository.feed, data)
             elif action == "_stats" and method == "GET":
@@ -169,19 +175,11 @@ class _Handler(BaseHTTPRequestHandler):
         params = {name: values[0] for name, values in args.items() if name != "verb"}
         listing = verb in LIST_VERBS
         has_token = "resumptionToken" in args
-        if faults.take("reset_connection"):
-            feed.log_request(verb, params, None)
-            self._reset()
+        fault = self._transport_fault(feed, verb, params)
+        if fault == "reset":
             return
-        if faults.take("slow"):
-            time.sleep(faults.slow_seconds)
-        retry_after = [("Retry-After", _seconds(faults.retry_after))]
-        if faults.take("unavailable"):
-            status, body, kind, headers = 503, b"Service unavailable.\n", "text/plain", retry_after
-        elif faults.take("rate_limited"):
-            status, body, kind, headers = 429, b"Too many requests.\n", "text/plain", retry_after
-        elif faults.take("html_instead"):
-            status, body, kind, headers = 200, _HTML, "text/html; charset=utf-8", []
+        if fault:
+            status, body, kind, headers = fault
         elif faults.take("oai_error_422"):
             reply = repository.error(faults.oai_error_code, "Simulated provider error.",
                                      self._base_url(repository.key), 422)
@@ -198,6 +196,50 @@ class _Handler(BaseHTTPRequestHandler):
                 faults.page_served()
         feed.log_request(verb, params, status)
         self._send(status, body, kind, headers)
+
+    def _endpoint(self, repository: Repository, prefix: str, rest: str, method: str,
+                  query: str, data: bytes) -> None:
+        feed, faults = repository.feed, repository.feed.faults
+        params = {name: values[0] for name, values in parse_qs(query).items()}
+        fault = self._transport_fault(feed, prefix, params)
+        if fault == "reset":
+            return
+        if fault:
+            status, body, kind, headers = fault
+        else:
+            request = SimRequest(
+                feed=feed, key=repository.key, method=method, path=rest,
+                query=parse_qs(query, keep_blank_values=True), headers=dict(self.headers),
+                body=data if method == "POST" else b"",
+                base_url=f"http://{self._host()}/{repository.key}/{prefix}")
+            reply = ROUTES[prefix](request)
+            status, body, kind, headers = (reply.status, reply.body, reply.content_type,
+                                           list(reply.headers))
+            if reply.page and faults.take("truncate"):
+                body = body[:len(body) // 2]
+            elif reply.page:
+                faults.page_served()
+        feed.log_request(prefix, params, status)
+        self._send(status, body, kind, headers)
+
+    def _transport_fault(self, feed: Feed, label: str | None, params: dict[str, str]):
+        """Faults every endpoint shares: the reply they force, "reset" when the connection was
+        dropped (nothing more to send), or None when none fired."""
+        faults = feed.faults
+        if faults.take("reset_connection"):
+            feed.log_request(label, params, None)
+            self._reset()
+            return "reset"
+        if faults.take("slow"):
+            time.sleep(faults.slow_seconds)
+        retry_after = [("Retry-After", _seconds(faults.retry_after))]
+        if faults.take("unavailable"):
+            return 503, b"Service unavailable.\n", "text/plain", retry_after
+        if faults.take("rate_limited"):
+            return 429, b"Too many requests.\n", "text/plain", retry_after
+        if faults.take("html_instead"):
+            return 200, _HTML, "text/html; charset=utf-8", []
+        return None
 
     def _control(self, feed: Feed, data: bytes) -> None:
         try:

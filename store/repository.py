@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Engine, and_, case, func, insert, or_, select, update
+from sqlalchemy import Engine, and_, case, delete, func, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
@@ -18,6 +18,7 @@ from store.database import SchemaOutOfDate, current_revision, head_revision, mak
 
 # Bound parameters per statement stay well under SQLite's and PostgreSQL's limits.
 _CHUNK = 500
+_EMPTY_SHA256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
 
 
 @dataclass(slots=True)
@@ -227,11 +228,19 @@ class Store:
         return found
 
     def write_page(self, source_id: str, raw: Sequence[RawRow], mapped: Sequence[MappedRow],
-                   checkpoint: Checkpoint | None) -> None:
-        """Upsert a page's changed raw and mapped records and its checkpoint, atomically."""
+                   checkpoint: Checkpoint | None, seen: Sequence[str] = ()) -> None:
+        """Upsert a page's changed raw and mapped records and its checkpoint, atomically.
+
+        `seen` lists the page's identifiers when a full harvest tracks what vanished.
+        """
         now = _now()
         try:
             with self.engine.begin() as conn:
+                if seen:
+                    statement = self._insert(t.harvest_seen).on_conflict_do_nothing()
+                    for chunk in _chunks(list(seen)):
+                        conn.execute(statement, [{"source_id": source_id, "identifier": i}
+                                                 for i in chunk])
                 if raw:
                     self._upsert_raw(conn, source_id, raw, now,
                                      checkpoint.run_id if checkpoint else None)
@@ -249,6 +258,32 @@ class Store:
         except SQLAlchemyError as exc:
             raise StoreError(f"Writing a page of {len(raw)} records failed and was rolled back: "
                              f"{getattr(exc, 'orig', exc)}.", source=source_id) from exc
+
+    def clear_seen(self, source_id: str) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(delete(t.harvest_seen).where(t.harvest_seen.c.source_id == source_id))
+
+    def tombstone_unseen(self, source_id: str, run_id: int | None) -> int:
+        """After a complete full harvest: every live record the source no longer lists becomes
+        a tombstone. Returns how many; clears the seen list."""
+        raw, seen = t.raw_records.c, t.harvest_seen.c
+        unseen = ~select(seen.identifier).where(seen.source_id == source_id,
+                                                seen.identifier == raw.identifier).exists()
+        now = _now()
+        with self.engine.begin() as conn:
+            gone = list(conn.execute(select(raw.identifier).where(
+                raw.source_id == source_id, raw.deleted.is_(False), unseen)).scalars())
+            for chunk in _chunks(gone):
+                conn.execute(update(t.raw_records).where(
+                    raw.source_id == source_id, raw.identifier.in_(chunk)).values(
+                    deleted=True, payload=None, sha256=_EMPTY_SHA256, updated_at=now,
+                    run_id=run_id))
+                conn.execute(update(t.records).where(
+                    t.records.c.source_id == source_id, t.records.c.identifier.in_(chunk)).values(
+                    deleted=True, record=None, content_sha256=None, mapping_error=None,
+                    updated_at=now, mapped_at=now))
+            conn.execute(delete(t.harvest_seen).where(seen.source_id == source_id))
+        return len(gone)
 
     def _upsert_raw(self, conn, source_id: str, rows: Sequence[RawRow], now: datetime,
                     run_id: int | None) -> None:

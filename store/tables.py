@@ -112,3 +112,12 @@ source_state = Table(
     Column("checkpoint_max_datestamp", UtcDateTime()),
     Column("updated_at", UtcDateTime(), nullable=False),
 )
+
+# Identifiers a full harvest has seen so far (kept across a resume), for protocols that do not
+# report deletions: what the source no longer lists becomes a tombstone when the list completes.
+harvest_seen = Table(
+    "harvest_seen",
+    metadata,
+    Column("source_id", String(64), primary_key=True),
+    Column("identifier", String(1024), primary_key=True),
+)
