@@ -124,8 +124,13 @@ def _rights(draft: Draft, item: Rights, element: etree._Element) -> Rights | Non
     scheme = (_attribute(element, "rightsIdentifierScheme") or "").upper()
     hint = _attribute(element, "rightsIdentifier") if scheme == "SPDX" else None
     lang = draft.language(item.lang, f"rights[{draft.position('rights')}].lang")
-    return draft.rights(item.statement, item.uri, spdx_hint=hint, lang=lang,
-                        scheme_uri=item.scheme_uri)
+    rights = draft.rights(item.statement, item.uri, spdx_hint=hint, lang=lang,
+                          scheme_uri=item.scheme_uri)
+    identifier = _attribute(element, "rightsIdentifier")
+    if rights is not None and identifier and scheme != "SPDX":
+        rights.rights_identifier = identifier
+        rights.rights_identifier_scheme = _attribute(element, "rightsIdentifierScheme")
+    return rights
 
 
 def _funding(draft: Draft, item: FundingReference, element: Any) -> FundingReference:
@@ -166,7 +171,10 @@ ROWS: tuple[Row, ...] = (
     Row("related_identifiers", "relatedIdentifiers/relatedIdentifier", RelatedIdentifier,
         {"value": TEXT, "related_identifier_type": attr("relatedIdentifierType"),
          "relation_type": attr("relationType"),
-         "resource_type_general": attr("resourceTypeGeneral")},
+         "resource_type_general": attr("resourceTypeGeneral"),
+         "relation_type_information": attr("relationTypeInformation"),
+         "related_metadata_scheme": attr("relatedMetadataScheme"),
+         "scheme_uri": attr("schemeURI"), "scheme_type": attr("schemeType")},
         tidy=_related),
     Row("sizes", "sizes/size"),
     Row("formats", "formats/format"),

@@ -3,6 +3,7 @@
 from schemas.record import (
     Affiliation,
     AlternateIdentifier,
+    ContactPoint,
     Contributor,
     Creator,
     Date,
@@ -30,6 +31,7 @@ from schemas.source import SourceConfig, SourcesFile
 __all__ = [
     "Affiliation",
     "AlternateIdentifier",
+    "ContactPoint",
     "Contributor",
     "Creator",
     "Date",

@@ -105,6 +105,10 @@ class RelatedIdentifier(Model):
     related_identifier_type: str | None = None
     relation_type: str | None = None
     resource_type_general: str | None = None
+    relation_type_information: str | None = None  # kernel 4.7
+    related_metadata_scheme: str | None = None  # with HasMetadata / IsMetadataFor
+    scheme_uri: str | None = None
+    scheme_type: str | None = None
 
 
 class Rights(Model):
@@ -113,6 +117,8 @@ class Rights(Model):
     spdx_id: str | None = None
     scheme_uri: str | None = None
     lang: str | None = None
+    rights_identifier: str | None = None  # an identifier in a scheme other than SPDX
+    rights_identifier_scheme: str | None = None
 
 
 class Description(Model):
@@ -155,10 +161,24 @@ class Distribution(Model):
     access_url: str | None = None
     download_url: str | None = None
     title: str | None = None
+    description: str | None = None
     format: str | None = None
     media_type: str | None = None
-    license: str | None = None
+    license: str | None = None  # licence URI
+    spdx_id: str | None = None
+    access_rights: str | None = None
     byte_size: int | None = None
+    checksum: str | None = None
+    issued: str | None = None
+    modified: str | None = None
+
+
+class ContactPoint(Model):
+    """Who to ask about the resource (DCAT contactPoint, CKAN maintainer/author)."""
+
+    name: str | None = None
+    email: str | None = None  # kept out of exports unless the export is configured to keep it
+    url: str | None = None
 
 
 class Provenance(Model):
@@ -207,6 +227,9 @@ class Record(Model):
     funding_references: list[FundingReference] = Field(default_factory=list)
     landing_page: str | None = None
     distributions: list[Distribution] = Field(default_factory=list)
+    contact_points: list[ContactPoint] = Field(default_factory=list)
+    access_rights: str | None = None  # URI or label (e.g. EU access-right vocabulary)
+    conforms_to: list[str] = Field(default_factory=list)  # standards / profiles (URIs)
     provenance: Provenance | None = None
     issues: list[Issue] = Field(default_factory=list)
 
