@@ -9,7 +9,7 @@ STAMP  := $(VENV)/.installed
 $(STAMP): pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -c requirements.lock -e '.[test,rdf]'
+	$(BIN)/python -m pip install --quiet -c requirements.lock -e '.[test,rdf,airflow]'
 	touch $(STAMP)
 
 demo: $(STAMP)

@@ -28,3 +28,10 @@ def sources_path(explicit: str | os.PathLike | None = None) -> Path:
     if explicit:
         return Path(explicit)
     return Path(os.environ.get("OS10_SOURCES", "sources.yaml"))
+
+
+def export_dir() -> Path:
+    """Where scheduled exports are written: OS10_EXPORT_DIR, else data/exports."""
+    path = Path(os.environ.get("OS10_EXPORT_DIR", data_dir() / "exports"))
+    path.mkdir(parents=True, exist_ok=True)
+    return path

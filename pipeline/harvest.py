@@ -30,11 +30,16 @@ MAX_ERROR_SAMPLES = 20
 
 def harvest_source(store: Store, source: SourceConfig, *, full: bool = False,
                    window_from: datetime | None = None, window_until: datetime | None = None,
-                   progress: bool = True) -> RunReport:
-    """Harvest `source` into `store`; returns the run report (also stored). Raises on failure."""
+                   progress: bool = True, chunk: str | None = None) -> RunReport:
+    """Harvest `source` into `store`; returns the run report (also stored). Raises on failure.
+
+    `chunk` names one part of a source harvested in parallel with others (one OAI set, one
+    date window): it keeps its own watermark and checkpoint under "<source>@<chunk>".
+    """
     harvester_class = get_harvester(source.protocol)
     check_mapper(source)
-    state = store.state(source.id)
+    state_key = f"{source.id}@{chunk}" if chunk else source.id
+    state = store.state(state_key)
     if window_from or window_until:
         mode, request_from = "window", window_from
     elif full:
@@ -65,15 +70,16 @@ def harvest_source(store: Store, source: SourceConfig, *, full: bool = False,
     try:
         for page in harvester.pages(request):
             max_datestamp = _store_page(store, source, page, report, mode, request,
-                                        max_datestamp, track_seen)
+                                        max_datestamp, track_seen, state_key)
             if meter:
                 meter.advance(len(page.records) + len(page.failed),
                               f"({report.counts.new} new, {report.counts.updated} updated)")
     except Os10Error as exc:
-        _fail(store, report, str(exc))
+        _fail(store, report, str(exc), state_key)
         raise
     except BaseException as exc:  # KeyboardInterrupt too: close the run, keep the checkpoint
-        _fail(store, report, f"The run stopped unexpectedly: {type(exc).__name__}: {exc}")
+        _fail(store, report, f"The run stopped unexpectedly: {type(exc).__name__}: {exc}",
+              state_key)
         raise
     finally:
         harvester.close()
@@ -87,14 +93,14 @@ def harvest_source(store: Store, source: SourceConfig, *, full: bool = False,
     watermark = None
     if mode != "window" and max_datestamp is not None:
         watermark = max(max_datestamp, state.watermark) if state.watermark else max_datestamp
-    store.finish_run(report, watermark=watermark, clear_checkpoint=True)
+    store.finish_run(report, watermark=watermark, clear_checkpoint=True, state_key=state_key)
     log.info("Source %s: %s harvest done: %s", source.id, mode, _summary(report))
     return report
 
 
 def _store_page(store: Store, source: SourceConfig, page: Page, report: RunReport, mode: str,
                 request: HarvestRequest, max_datestamp: datetime | None,
-                track_seen: bool) -> datetime | None:
+                track_seen: bool, state_key: str) -> datetime | None:
     counts = report.counts
     harvested_at = datetime.now(UTC)
     # Last occurrence wins if a page repeats an identifier.
@@ -138,7 +144,7 @@ def _store_page(store: Store, source: SourceConfig, page: Page, report: RunRepor
     report.pages += 1
     store.write_page(source.id, raw_rows, mapped_rows, Checkpoint(
         state=page.checkpoint, run_id=report.run_id, mode=mode, window_from=request.window_from,
-        window_until=request.window_until, max_datestamp=max_datestamp),
+        window_until=request.window_until, max_datestamp=max_datestamp, state_key=state_key),
         seen=list(records) if track_seen else ())
     return max_datestamp
 
@@ -148,12 +154,12 @@ def _sample(report: RunReport, sample: ErrorSample) -> None:
         report.error_samples.append(sample)
 
 
-def _fail(store: Store, report: RunReport, reason: str) -> None:
+def _fail(store: Store, report: RunReport, reason: str, state_key: str) -> None:
     report.status = "failed"
     report.error = reason
     report.finished_at = datetime.now(UTC)
     try:
-        store.finish_run(report)
+        store.finish_run(report, state_key=state_key)
     except Os10Error:
         log.exception("Source %s: could not record the failed run.", report.source_id)
     log.error("Source %s: harvest failed: %s", report.source_id, reason)

@@ -53,6 +53,9 @@ class SourceConfig(BaseModel):
     contact: str | None = None
     notes: str | None = None
     kind: Literal["repository", "catalogue", "portal"] | None = None
+    # Split a big source into parallel Airflow tasks: one per OAI set, or (for the first,
+    # full harvest) one per year of datestamps; later runs are incremental per chunk/source.
+    chunk_by: Literal["set", "year"] | None = None
 
     @field_validator("id")
     @classmethod
@@ -77,6 +80,8 @@ class SourceConfig(BaseModel):
     def _oai_needs_prefix(self) -> SourceConfig:
         if self.protocol == "oai_pmh" and not self.metadata_prefix:
             raise ValueError("an oai_pmh source needs metadata_prefix (e.g. oai_dc)")
+        if self.chunk_by == "set" and not self.sets:
+            raise ValueError("chunk_by: set needs the sets to harvest listed under sets")
         return self
 
     @property

@@ -70,6 +70,7 @@ class Checkpoint:
     window_from: datetime | None
     window_until: datetime | None
     max_datestamp: datetime | None
+    state_key: str | None = None  # a chunk's own state (e.g. "alpha@set:x"); default the source
 
 
 def _now() -> datetime:
@@ -134,7 +135,7 @@ class Store:
         return run_id
 
     def finish_run(self, report: RunReport, *, watermark: datetime | None = None,
-                   clear_checkpoint: bool = False) -> None:
+                   clear_checkpoint: bool = False, state_key: str | None = None) -> None:
         """Close a run; on success also promote the watermark and clear the checkpoint."""
         with self.engine.begin() as conn:
             conn.execute(update(t.harvest_runs).where(t.harvest_runs.c.id == report.run_id)
@@ -149,7 +150,7 @@ class Store:
                               checkpoint_window_from=None, checkpoint_window_until=None,
                               checkpoint_max_datestamp=None)
             if values:
-                self._upsert_state(conn, report.source_id, values)
+                self._upsert_state(conn, state_key or report.source_id, values)
 
     @staticmethod
     def _run_values(report: RunReport) -> dict[str, Any]:
@@ -209,6 +210,11 @@ class Store:
             return SourceState(source_id=source_id)
         return SourceState(**{k: row[k] for k in SourceState.__slots__})
 
+    def set_watermark(self, key: str, watermark: datetime) -> None:
+        """Seal a watermark by hand: after a chunked backfill covered everything up to it."""
+        with self.engine.begin() as conn:
+            self._upsert_state(conn, key, {"watermark": watermark})
+
     def _upsert_state(self, conn, source_id: str, values: dict[str, Any]) -> None:
         values = {**values, "updated_at": _now()}
         statement = self._insert(t.source_state).values(source_id=source_id, **values)
@@ -247,7 +253,7 @@ class Store:
                 if mapped:
                     self._upsert_mapped(conn, source_id, mapped, now)
                 if checkpoint is not None:
-                    self._upsert_state(conn, source_id, {
+                    self._upsert_state(conn, checkpoint.state_key or source_id, {
                         "checkpoint": checkpoint.state,
                         "checkpoint_run_id": checkpoint.run_id,
                         "checkpoint_mode": checkpoint.mode,

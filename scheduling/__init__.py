@@ -1,0 +1,1 @@
+"""Airflow-side helpers the DAG files use: failure notifiers and error classification."""
