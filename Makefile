@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test lint bench lock clean
+.PHONY: demo test lint bench lock clean airflow
 
 $(STAMP): pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -18,6 +18,10 @@ demo: $(STAMP)
 test: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
+
+# Airflow standalone with the simulated partners; prints the UI address and login.
+airflow: $(STAMP)
+	$(BIN)/python -m scheduling.local
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
