@@ -1,28 +1,44 @@
-"""JSON Lines: one record per line, in the common model's JSON, deletions as small tombstones."""
+"""JSON Lines: one merged catalogue entry per line, with its id, sources and field provenance.
+
+A live entry is `{"id", "datestamp", "sources", "sets", "field_provenance", "record"}` with the
+record in the common model's JSON; a deletion (in `--since` exports) is the small tombstone
+`{"id", "datestamp", "deleted": true, "sources", "sets"}`.
+"""
 
 from __future__ import annotations
 
 import json
-from typing import IO, Any
+from typing import IO
+
+from exporters.base import ExportItem, ExportOptions
 
 
 class JsonLinesExporter:
     name = "jsonl"
     suffix = ".jsonl"
+    media_type = "application/jsonl"
 
-    def __init__(self, out: IO[str]) -> None:
+    def __init__(self, out: IO[str], options: ExportOptions | None = None) -> None:
         self.out = out
+        self.options = options or ExportOptions()
 
     def begin(self) -> None:
         pass
 
-    def write(self, row: dict[str, Any]) -> None:
-        if row["deleted"]:
-            line = {"deleted": True, "source_id": row["source_id"],
-                    "source_identifier": row["identifier"],
-                    "datestamp": row["datestamp"].isoformat() if row["datestamp"] else None}
+    def write(self, item: ExportItem) -> None:
+        line: dict = {"id": item.id, "datestamp": item.datestamp.isoformat()}
+        if item.deleted or item.record is None:
+            line["deleted"] = True
+            line.update(sources=list(item.sources), sets=list(item.sets))
         else:
-            line = row["record"]
+            record = item.record.model_dump(mode="json", exclude_none=True,
+                                            exclude_defaults=True)
+            if not self.options.include_emails:
+                for contact in record.get("contact_points", ()):
+                    contact.pop("email", None)
+            line.update(sources=list(item.sources), sets=list(item.sets),
+                        field_provenance={k: list(v) for k, v in item.field_provenance.items()},
+                        record=record)
         self.out.write(json.dumps(line, ensure_ascii=False, separators=(",", ":")))
         self.out.write("\n")
 

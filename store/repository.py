@@ -15,6 +15,7 @@ from errors import StoreError
 from schemas import RunReport
 from store import tables as t
 from store.database import SchemaOutOfDate, current_revision, head_revision, make_engine, upgrade
+from store.merged import MergedStore
 
 # Bound parameters per statement stay well under SQLite's and PostgreSQL's limits.
 _CHUNK = 500
@@ -82,7 +83,7 @@ def _chunks(items: Sequence, size: int = _CHUNK) -> Iterator[Sequence]:
         yield items[start:start + size]
 
 
-class Store:
+class Store(MergedStore):
     """One database. Every method is a complete unit of work; nothing is left half-written."""
 
     def __init__(self, url: str, *, engine: Engine | None = None) -> None:
@@ -158,7 +159,7 @@ class Store:
             source_id=report.source_id, status=report.status, mode=report.mode,
             window_from=report.window_from, window_until=report.window_until,
             started_at=report.started_at, finished_at=report.finished_at,
-            duration_s=report.duration_s, pages=report.pages,
+            duration_s=report.duration_s, pages=report.pages, live_after=report.live_after,
             error=report.error,
             error_samples=[s.model_dump() for s in report.error_samples],
             **report.counts.model_dump(),
@@ -198,6 +199,7 @@ class Store:
             window_from=row["window_from"], window_until=row["window_until"],
             started_at=row["started_at"], finished_at=row["finished_at"], counts=counts,
             error=row["error"], error_samples=row["error_samples"] or [], pages=row["pages"],
+            live_after=row["live_after"],
         )
 
     # -- state --------------------------------------------------------------------------------
@@ -234,14 +236,18 @@ class Store:
         return found
 
     def write_page(self, source_id: str, raw: Sequence[RawRow], mapped: Sequence[MappedRow],
-                   checkpoint: Checkpoint | None, seen: Sequence[str] = ()) -> None:
+                   checkpoint: Checkpoint | None, seen: Sequence[str] = (),
+                   held: Sequence[tuple[str, datetime | None]] = ()) -> None:
         """Upsert a page's changed raw and mapped records and its checkpoint, atomically.
 
-        `seen` lists the page's identifiers when a full harvest tracks what vanished.
+        `seen` lists the page's identifiers when a full harvest tracks what vanished; `held`
+        are deletions of live records, kept pending until the run decides (the deletion guard).
         """
         now = _now()
         try:
             with self.engine.begin() as conn:
+                if held:
+                    self._hold(conn, source_id, held, checkpoint.run_id if checkpoint else None)
                 if seen:
                     statement = self._insert(t.harvest_seen).on_conflict_do_nothing()
                     for chunk in _chunks(list(seen)):
@@ -250,6 +256,12 @@ class Store:
                 if raw:
                     self._upsert_raw(conn, source_id, raw, now,
                                      checkpoint.run_id if checkpoint else None)
+                    # A record that is listed live again is no longer a pending deletion.
+                    revived = [r.identifier for r in raw if not r.deleted]
+                    for chunk in _chunks(revived):
+                        conn.execute(delete(t.held_deletions).where(
+                            t.held_deletions.c.source_id == source_id,
+                            t.held_deletions.c.identifier.in_(chunk)))
                 if mapped:
                     self._upsert_mapped(conn, source_id, mapped, now)
                 if checkpoint is not None:
@@ -269,27 +281,67 @@ class Store:
         with self.engine.begin() as conn:
             conn.execute(delete(t.harvest_seen).where(t.harvest_seen.c.source_id == source_id))
 
-    def tombstone_unseen(self, source_id: str, run_id: int | None) -> int:
+    def hold_unseen(self, source_id: str, run_id: int | None) -> int:
         """After a complete full harvest: every live record the source no longer lists becomes
-        a tombstone. Returns how many; clears the seen list."""
+        a pending deletion (see `apply_held`). Returns how many; clears the seen list."""
         raw, seen = t.raw_records.c, t.harvest_seen.c
         unseen = ~select(seen.identifier).where(seen.source_id == source_id,
                                                 seen.identifier == raw.identifier).exists()
-        now = _now()
         with self.engine.begin() as conn:
             gone = list(conn.execute(select(raw.identifier).where(
                 raw.source_id == source_id, raw.deleted.is_(False), unseen)).scalars())
-            for chunk in _chunks(gone):
-                conn.execute(update(t.raw_records).where(
-                    raw.source_id == source_id, raw.identifier.in_(chunk)).values(
-                    deleted=True, payload=None, sha256=_EMPTY_SHA256, updated_at=now,
-                    run_id=run_id))
-                conn.execute(update(t.records).where(
-                    t.records.c.source_id == source_id, t.records.c.identifier.in_(chunk)).values(
-                    deleted=True, record=None, content_sha256=None, mapping_error=None,
-                    updated_at=now, mapped_at=now))
+            self._hold(conn, source_id, [(i, None) for i in gone], run_id)
             conn.execute(delete(t.harvest_seen).where(seen.source_id == source_id))
         return len(gone)
+
+    def _hold(self, conn, source_id: str, items: Sequence[tuple[str, datetime | None]],
+              run_id: int | None) -> None:
+        statement = self._insert(t.held_deletions)
+        statement = statement.on_conflict_do_update(
+            index_elements=["source_id", "identifier"],
+            set_={"datestamp": statement.excluded.datestamp, "run_id": statement.excluded.run_id})
+        now = _now()
+        for chunk in _chunks(list(items)):
+            conn.execute(statement, [{"source_id": source_id, "identifier": identifier,
+                                      "datestamp": datestamp, "run_id": run_id, "held_at": now}
+                                     for identifier, datestamp in chunk])
+
+    def held_count(self, source_id: str) -> int:
+        c = t.held_deletions.c
+        with self.engine.connect() as conn:
+            return conn.execute(select(func.count()).where(c.source_id == source_id)).scalar_one()
+
+    def held_identifiers(self, source_id: str, limit: int = 20) -> list[str]:
+        c = t.held_deletions.c
+        with self.engine.connect() as conn:
+            return list(conn.execute(select(c.identifier).where(c.source_id == source_id)
+                                     .order_by(c.identifier).limit(limit)).scalars())
+
+    def apply_held(self, source_id: str) -> int:
+        """Carry out a source's pending deletions: its records become tombstones."""
+        held, raw, rec = t.held_deletions.c, t.raw_records.c, t.records.c
+        now = _now()
+        with self.engine.begin() as conn:
+            rows = list(conn.execute(select(held.identifier, held.datestamp).where(
+                held.source_id == source_id)))
+            for identifier, datestamp in rows:
+                conn.execute(update(t.raw_records).where(
+                    raw.source_id == source_id, raw.identifier == identifier).values(
+                    deleted=True, payload=None, sha256=_EMPTY_SHA256, updated_at=now,
+                    **({"datestamp": datestamp} if datestamp else {})))
+                conn.execute(update(t.records).where(
+                    rec.source_id == source_id, rec.identifier == identifier).values(
+                    deleted=True, record=None, content_sha256=None, mapping_error=None,
+                    updated_at=now, mapped_at=now,
+                    **({"datestamp": datestamp} if datestamp else {})))
+            conn.execute(delete(t.held_deletions).where(held.source_id == source_id))
+        return len(rows)
+
+    def discard_held(self, source_id: str) -> int:
+        """Forget a source's pending deletions: the records stay live."""
+        with self.engine.begin() as conn:
+            return conn.execute(delete(t.held_deletions).where(
+                t.held_deletions.c.source_id == source_id)).rowcount
 
     def _upsert_raw(self, conn, source_id: str, rows: Sequence[RawRow], now: datetime,
                     run_id: int | None) -> None:

@@ -92,6 +92,7 @@ harvest_runs = Table(
     Column("deleted", Integer, nullable=False, default=0),
     Column("failed", Integer, nullable=False, default=0),
     Column("repaired", Integer, nullable=False, default=0),
+    Column("live_after", Integer),  # live records of the source when the run ended
     Column("error", Text),
     Column("error_samples", Json),
 )
@@ -120,4 +121,107 @@ harvest_seen = Table(
     metadata,
     Column("source_id", String(64), primary_key=True),
     Column("identifier", String(1024), primary_key=True),
+)
+
+# -- the merged catalogue (revision 0003) -------------------------------------------------------
+
+# One row per catalogue entry, live or tombstone; `merged_id` is the stable public id.
+merged_records = Table(
+    "merged_records",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("merged_id", String(64), nullable=False),
+    Column("record", Json),  # the merged Record as JSON; None for a tombstone
+    Column("field_provenance", Json, nullable=False),  # field -> [source ids]
+    Column("sources", Json, nullable=False),  # [source id], highest priority first
+    Column("members", Json, nullable=False),  # [[source id, identifier]]
+    Column("sets", Json, nullable=False),  # ["source:<id>", "type:<resourceTypeGeneral>"]
+    Column("deleted", Boolean, nullable=False, default=False),
+    # Moves only when the exported content (or the deleted flag) changes.
+    Column("datestamp", UtcDateTime(), nullable=False),
+    Column("content_sha256", String(64), nullable=False),
+    # Content and members: an entry whose state is unchanged is not even rewritten.
+    Column("state_sha256", String(64), nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
+    UniqueConstraint("merged_id", name="uq_merged_records_merged_id"),
+    Index("ix_merged_records_datestamp", "datestamp", "id"),
+)
+
+# The sets of each merged record, with their OAI-PMH parents ("type" for "type:Dataset"), so a
+# set filter is an indexed lookup rather than a scan of JSON lists.
+merged_record_sets = Table(
+    "merged_record_sets",
+    metadata,
+    Column("set_spec", String(255), primary_key=True),
+    Column("merged_record_id", Id, ForeignKey("merged_records.id"), primary_key=True),
+    Index("ix_merged_record_sets_merged_record_id", "merged_record_id"),
+)
+
+# Which merged record each harvested record belongs to, and the content it had when merged: a
+# record whose content hash differs from this one has changed since the last merge.
+merge_members = Table(
+    "merge_members",
+    metadata,
+    Column("source_id", String(64), primary_key=True),
+    Column("identifier", String(1024), primary_key=True),
+    Column("record_id", Id, nullable=False),  # records.id
+    Column("merged_id", String(64), nullable=False),
+    Column("content_sha256", String(64)),  # None: the member is deleted (a tombstone's member)
+    Index("ix_merge_members_merged_id", "merged_id"),
+    Index("ix_merge_members_record_id", "record_id"),
+)
+
+# The clustering keys of every live harvested record: identifier keys ("doi:10.1/x") and
+# likely-duplicate keys ("dup:<hash>"), so an incremental merge finds a record's cluster by index.
+merge_keys = Table(
+    "merge_keys",
+    metadata,
+    Column("key", String(1024), primary_key=True),
+    Column("record_id", Id, primary_key=True),
+    Column("source_id", String(64), nullable=False),
+    Index("ix_merge_keys_record_id", "record_id"),
+)
+
+# Ids that stopped being a catalogue entry of their own (their cluster joined another): old -> new.
+merge_redirects = Table(
+    "merge_redirects",
+    metadata,
+    Column("old_id", String(64), primary_key=True),
+    Column("new_id", String(64), nullable=False, index=True),
+    Column("created_at", UtcDateTime(), nullable=False),
+)
+
+# Likely duplicates for a steward: merged records sharing a normalised (title, year, first
+# creator) key but no identifier. One row per (key, merged record) in a group of two or more.
+merge_candidates = Table(
+    "merge_candidates",
+    metadata,
+    Column("dup_key", String(64), primary_key=True),
+    Column("merged_id", String(64), primary_key=True),
+    Column("found_at", UtcDateTime(), nullable=False),
+    Index("ix_merge_candidates_merged_id", "merged_id"),
+)
+
+# The merge's watermark on records.updated_at and the settings it ran with.
+merge_state = Table(
+    "merge_state",
+    metadata,
+    Column("name", String(32), primary_key=True),
+    Column("watermark", UtcDateTime()),
+    Column("settings", Json),
+    Column("last_merge_at", UtcDateTime()),
+    Column("last_full_at", UtcDateTime()),
+    Column("updated_at", UtcDateTime(), nullable=False),
+)
+
+# Deletions of live records waiting for the deletion guard: applied at the end of a run when
+# they are few, else held until a steward approves (`os10 deletions approve`) or discards them.
+held_deletions = Table(
+    "held_deletions",
+    metadata,
+    Column("source_id", String(64), primary_key=True),
+    Column("identifier", String(1024), primary_key=True),
+    Column("datestamp", UtcDateTime()),  # the source's datestamp of the deletion, when given
+    Column("run_id", Id),
+    Column("held_at", UtcDateTime(), nullable=False),
 )

@@ -83,6 +83,10 @@ def test_deleted_records_become_tombstones_and_leave_the_export(db_url, feed, si
     store = Store.open(db_url)
     source = source_for(sim.url("alpha"))
     harvest_source(store, source, progress=False)
+    first = tmp_path / "first.jsonl"
+    assert export_catalogue(store, "jsonl", first, progress=False) == 250  # merges too
+    ids = {json.loads(line)["record"]["provenance"]["source_identifier"]: json.loads(line)["id"]
+           for line in first.read_text(encoding="utf-8").splitlines()}
     feed.delete([5, 6], at=LATER)
     before_second_run = datetime.now(UTC)
     report = harvest_source(store, source, progress=False)
@@ -92,13 +96,14 @@ def test_deleted_records_become_tombstones_and_leave_the_export(db_url, feed, si
     out = tmp_path / "catalogue.jsonl"
     assert export_catalogue(store, "jsonl", out, progress=False) == 248
     lines = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
-    assert "oai:alpha.sim:5" not in {r["provenance"]["source_identifier"] for r in lines}
+    assert "oai:alpha.sim:5" not in {r["record"]["provenance"]["source_identifier"]
+                                     for r in lines}
     changes = tmp_path / "changes.jsonl"
     assert export_catalogue(store, "jsonl", changes, since=before_second_run,
                             progress=False) == 2
     tombstones = [json.loads(x) for x in changes.read_text().splitlines()
                   if json.loads(x).get("deleted")]
-    assert {t["source_identifier"] for t in tombstones} == {"oai:alpha.sim:5", "oai:alpha.sim:6"}
+    assert {t["id"] for t in tombstones} == {ids["oai:alpha.sim:5"], ids["oai:alpha.sim:6"]}
 
 
 def test_a_backfill_window_harvests_its_range_and_keeps_the_watermark(sqlite_url, feed, sim):

@@ -1,0 +1,401 @@
+"""Build the merged catalogue from the harvested records: incrementally, or from scratch.
+
+Incremental (the default): the records whose content changed since the last merge (their
+`updated_at` is past the merge watermark and their content hash differs from the one merged)
+are the seeds. Their clusters before the change (their old merged ids, with every member) and
+after it (everything their new keys reach, transitively) are recomputed; nothing else is read.
+`full=True`, the first merge, and a merge whose priorities or duplicate settings differ from the
+last one's recompute every cluster.
+
+Work is written in units of whole clusters, each unit in one transaction, so a merge that dies
+leaves a consistent catalogue; the watermark moves only at the end, and the next run redoes
+what was not written (records already merged with their current content are skipped).
+"""
+
+from __future__ import annotations
+
+import gc
+import hashlib
+import json
+import logging
+import time
+from collections.abc import Callable, Iterable, Mapping
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass
+from datetime import timedelta
+
+from merge.clusters import UnionFind, cluster, links
+from merge.ids import ClusterIds, assign_ids, derive_id
+from merge.keys import identifier_keys, is_duplicate_key, record_keys, strongest_key
+from merge.policy import Member, merge_members
+from pipeline.progress import Progress
+from store import Store
+from store.merged import MemberLink, MemberRecord, MergedWrite, MergeUnitWrite
+
+log = logging.getLogger("os10.merge")
+
+# Records committed by a harvest a little before the previous merge's watermark (a page whose
+# transaction was slow to commit) are still looked at; those already merged are skipped by hash.
+WATERMARK_GRACE = timedelta(minutes=10)
+# Harvested records per transaction; whole clusters, so a unit may be larger.
+UNIT_RECORDS = 2000
+# A full merge keeps the records it read for their keys, up to this many, instead of reading
+# them again for the merge itself.
+FULL_CACHE_RECORDS = 50_000
+TOMBSTONE_SHA256 = hashlib.sha256(b'{"deleted":true}').hexdigest()
+
+
+@dataclass
+class MergeReport:
+    full: bool = False
+    reason: str = ""  # why the merge ran in full
+    changed_records: int = 0  # records changed since the last merge (full: every live record)
+    records: int = 0  # harvested records read to recompute the touched clusters
+    clusters: int = 0  # clusters recomputed
+    created: int = 0  # new merged records
+    updated: int = 0  # merged records whose content changed (datestamp moved)
+    unchanged: int = 0  # recomputed, same content: datestamp kept
+    tombstoned: int = 0  # merged records that became tombstones (every member deleted)
+    redirected: int = 0  # merged ids that joined another and now redirect to it
+    revived: int = 0  # tombstones live again
+    candidates: int = 0  # groups of likely duplicates waiting for a steward
+    duration_s: float = 0.0
+
+    def model_dump(self) -> dict:
+        return asdict(self)
+
+    def summary(self) -> str:
+        read = (f"full merge of {self.changed_records} records" if self.full
+                else f"incremental merge: {self.changed_records} changed records")
+        return (f"{read}, {self.clusters} "
+                f"clusters recomputed ({self.created} new, {self.updated} updated, "
+                f"{self.unchanged} unchanged, {self.tombstoned} deleted, {self.redirected} "
+                f"joined, {self.revived} revived); {self.candidates} likely-duplicate groups "
+                f"in {self.duration_s:.1f}s")
+
+
+def merge_settings(priorities: Mapping[str, int],
+                   duplicate_sources: Iterable[str]) -> dict:
+    return {"priorities": dict(sorted(priorities.items())),
+            "duplicate_sources": sorted(duplicate_sources)}
+
+
+def merge_needed(store: Store) -> bool:
+    """Whether harvested records may have changed since the last merge (or none ever ran).
+
+    Within the watermark's grace period this says yes; the merge then finds nothing new cheaply.
+    """
+    state = store.merge_state()
+    if state.last_merge_at is None:
+        return True
+    since = state.watermark - WATERMARK_GRACE if state.watermark else None
+    return store.records_changed_since(since)
+
+
+def merge_catalogue(store: Store, priorities: Mapping[str, int], *, full: bool = False,
+                    duplicate_sources: frozenset[str] = frozenset(),
+                    progress: bool = False) -> MergeReport:
+    """Bring the merged catalogue up to date with the harvested records.
+
+    `priorities` are the sources' priorities from sources.yaml (absent: 0);
+    `duplicate_sources` are the sources with `merge_likely_duplicates: true`.
+    """
+    began = time.monotonic()
+    duplicate_sources = frozenset(duplicate_sources)
+    settings = merge_settings(priorities, duplicate_sources)
+    state = store.merge_state()
+    report = MergeReport(full=full, reason="asked for" if full else "")
+    if not full and state.last_merge_at is None:
+        report.full, report.reason = True, "first merge"
+    elif not full and state.settings != settings:
+        report.full, report.reason = True, "source priorities or duplicate settings changed"
+    run = _Run(store, priorities, duplicate_sources, report, progress)
+    with _collector_paused():
+        if report.full:
+            watermark, dup_keys = run.full()
+        else:
+            since = state.watermark - WATERMARK_GRACE if state.watermark else None
+            watermark, dup_keys = run.incremental(since)
+            if state.watermark and (watermark is None or watermark < state.watermark):
+                watermark = state.watermark
+    report.candidates = store.finish_merge(watermark=watermark, settings=settings,
+                                           full=report.full, dup_keys=dup_keys)
+    report.duration_s = time.monotonic() - began
+    log.info("Merge: %s", report.summary())
+    return report
+
+
+@contextmanager
+def _collector_paused():
+    """Decoded records are many small acyclic objects: the cyclic garbage collector's passes
+    over them cost a third of a full merge and free nothing, so it waits until the end."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+@dataclass
+class _Unit:
+    clusters: list[list[int]]  # live record ids per cluster
+    record_ids: set[int]  # every record whose member link is rewritten
+    old_members: dict[str, list[int]]  # previous merged id -> its old member record ids
+
+
+class _Run:
+    def __init__(self, store: Store, priorities: Mapping[str, int],
+                 duplicate_sources: frozenset[str], report: MergeReport, progress: bool) -> None:
+        self.store = store
+        self.priorities = priorities
+        self.duplicate_sources = duplicate_sources
+        self.report = report
+        self.meter = Progress("merge") if progress else None
+
+    # -- finding what to recompute ------------------------------------------------------------
+
+    def full(self):
+        keys: dict[int, tuple[str, set[str]]] = {}
+        cache: dict[int, MemberRecord] | None = {}
+        highest = None
+        for batch in self.store.iter_member_records():
+            for member in batch:
+                if highest is None or (member.updated_at and member.updated_at > highest):
+                    highest = member.updated_at
+                if member.live:
+                    keys[member.record_id] = (member.source_id, record_keys(member.record))
+                    if cache is not None:
+                        cache[member.record_id] = member
+            if cache is not None and len(cache) > FULL_CACHE_RECORDS:
+                cache = None  # too many to hold: read them again, a unit at a time
+        self.store.rebuild_merge_keys(keys)
+        links_ = self.store.all_member_links()
+        self.report.changed_records = len(keys)
+        load = self._load_from_store if cache is None else (
+            lambda ids: [cache[i] for i in ids if i in cache])
+        self._recompute(keys, links_, load, everything=True)
+        return highest, set()
+
+    def incremental(self, since):
+        changed, highest = self.store.changed_members(since)
+        self.report.changed_records = len(changed)
+        if not changed:
+            return highest, set()
+        seeds = {m.record_id for m in changed}
+        loaded: dict[int, MemberRecord] = {}
+        for batch in self.store.iter_member_records(seeds):
+            loaded.update((m.record_id, m) for m in batch)
+        touched = self.store.replace_merge_keys(
+            {rid: (m.source_id, record_keys(m.record)) for rid, m in loaded.items()})
+        visited = self._reach(seeds)
+        for batch in self.store.iter_member_records(visited - loaded.keys()):
+            loaded.update((m.record_id, m) for m in batch)
+        keys = {rid: (m.source_id, record_keys(m.record))
+                for rid, m in loaded.items() if m.live}
+        links_ = self.store.member_links(record_ids=visited)
+        old_ids = {link.merged_id for link in links_}
+        links_ += [link for link in self.store.member_links(merged_ids=old_ids)
+                   if link.record_id not in visited]
+        dup_keys = {k for k in touched if is_duplicate_key(k)}
+        dup_keys |= {k for _, record_keys_ in keys.values() for k in record_keys_
+                     if is_duplicate_key(k)}
+        self._recompute(keys, links_, lambda ids: [loaded[i] for i in ids if i in loaded])
+        return highest, dup_keys
+
+    def _reach(self, seeds: set[int]) -> set[int]:
+        """Every record in the old and new clusters of the seeds: old merged ids' members, and
+        records reached through shared keys, until nothing new turns up."""
+        visited: set[int] = set()
+        seen_keys: set[str] = set()
+        seen_ids: set[str] = set()
+        frontier = set(seeds)
+        while frontier:
+            visited |= frontier
+            found: set[int] = set()
+            old_ids = {link.merged_id for link in self.store.member_links(record_ids=frontier)}
+            if new_ids := old_ids - seen_ids:
+                seen_ids |= new_ids
+                found |= {link.record_id for link in self.store.member_links(merged_ids=new_ids)}
+            new_keys = {key for _, key, source_id in self.store.keys_of_records(frontier)
+                        if links(key, source_id, self.duplicate_sources)} - seen_keys
+            seen_keys |= new_keys
+            found |= {record_id for record_id, key, source_id in
+                      self.store.holders_of_keys(new_keys)
+                      if links(key, source_id, self.duplicate_sources)}
+            frontier = found - visited
+        return visited
+
+    def _load_from_store(self, record_ids: Iterable[int]) -> list[MemberRecord]:
+        return [m for batch in self.store.iter_member_records(list(record_ids)) for m in batch]
+
+    # -- recomputing ----------------------------------------------------------------------------
+
+    def _recompute(self, keys: Mapping[int, tuple[str, set[str]]], old_links: list[MemberLink],
+                   load: Callable[[Iterable[int]], list[MemberRecord]], *,
+                   everything: bool = False) -> None:
+        clusters = cluster(keys, self.duplicate_sources)
+        old_by_record = {link.record_id: link for link in old_links}
+        units = _units(clusters, old_links)
+        written: set[str] = set()
+        pending: list[_Unit] = []
+        size = 0
+        for unit in units:
+            pending.append(unit)
+            size += len(unit.record_ids)
+            if size >= UNIT_RECORDS:
+                written |= self._write(pending, old_by_record, load)
+                pending, size = [], 0
+        if pending:
+            written |= self._write(pending, old_by_record, load)
+        if everything:
+            # Entries no harvested record points at any more (their links were lost) end too.
+            orphans = self.store.live_merged_ids() - written
+            if orphans:
+                self._write([_Unit([], set(), {o: [] for o in sorted(orphans)})],
+                            old_by_record, load)
+        if self.meter:
+            self.meter.finish()
+
+    def _write(self, units: list[_Unit], old_by_record: Mapping[int, MemberLink],
+               load: Callable[[Iterable[int]], list[MemberRecord]]) -> set[str]:
+        """Merge, name and store a batch of units in one transaction; returns the ids used."""
+        clusters = [c for unit in units for c in unit.clusters]
+        old_members = {k: v for unit in units for k, v in unit.old_members.items()}
+        record_ids = set().union(*(unit.record_ids for unit in units))
+        records = {m.record_id: m for m in load({r for c in clusters for r in c})}
+        merged, plans = [], []
+        for ids in clusters:
+            members = [Member(source_id=records[r].source_id, identifier=records[r].identifier,
+                              record_id=r, record=records[r].record) for r in ids]
+            merged.append(merge_members(members, self.priorities))
+            anchor = members[0]
+            identity = (strongest_key(identifier_keys(anchor.record))
+                        or f"record:{anchor.source_id}:{anchor.identifier}")
+            previous = {old_by_record[r].merged_id for r in ids if r in old_by_record}
+            plans.append(ClusterIds(record_ids=ids, identity=identity, previous=previous))
+
+        looked_up = set(old_members) | {derive_id(p.identity) for p in plans}
+        existing = self.store.existing_merged(looked_up)
+        created = {k: v["id"] for k, v in existing.items()}
+        plan = assign_ids(plans, old_members, created,
+                          self._taken(existing, looked_up, old_members))
+        existing.update(self.store.existing_merged(set(plan.ids) - existing.keys()))
+
+        rows: list[MergedWrite] = []
+        new_links: list[MemberLink] = []
+        for merged_id, result, ids in zip(plan.ids, merged, clusters, strict=True):
+            row = MergedWrite(
+                merged_id=merged_id, record=result.record,
+                field_provenance=result.field_provenance, sources=result.sources,
+                members=result.members, sets=result.sets, deleted=False,
+                content_sha256=content_hash(
+                    result.record, result.field_provenance, result.sources, result.sets,
+                    # A record alone is merged as it is: its own content hash stands for it.
+                    record_digest=records[ids[0]].content_sha256 if len(ids) == 1 else None))
+            rows.append(row)
+            self._count(existing.get(merged_id), row)
+            new_links += [MemberLink(records[r].source_id, records[r].identifier, r, merged_id,
+                                     records[r].content_sha256) for r in ids]
+        ended = [*plan.tombstones, *plan.redirects]
+        details = self.store.existing_merged(ended, detail=True) if ended else {}
+        for old_id in ended:
+            before = details.get(old_id)
+            row = MergedWrite(
+                merged_id=old_id, record=None, field_provenance={},
+                sources=list(before["sources"]) if before else [],
+                members=[tuple(m) for m in before["members"]] if before else [],
+                sets=list(before["sets"]) if before else [], deleted=True,
+                content_sha256=TOMBSTONE_SHA256)
+            rows.append(row)
+            if before is None or not before["deleted"]:
+                if old_id in plan.redirects:
+                    self.report.redirected += 1
+                else:
+                    self.report.tombstoned += 1
+        # A tombstone keeps its deleted members, so a member that comes back revives its id.
+        for old_id in plan.tombstones:
+            for r in old_members[old_id]:
+                link = old_by_record.get(r)
+                if link is not None and r not in records:
+                    new_links.append(MemberLink(link.source_id, link.identifier, r, old_id,
+                                                None))
+        self.store.write_merge_unit(MergeUnitWrite(
+            record_ids=sorted(record_ids), links=new_links, merged=rows,
+            redirects=plan.redirects, claimed=sorted(plan.claimed)))
+        self.report.clusters += len(clusters)
+        self.report.records += len(records)
+        if self.meter:
+            self.meter.advance(len(records))
+        return set(plan.ids) | set(plan.tombstones) | set(plan.redirects)
+
+    def _count(self, before: dict | None, row: MergedWrite) -> None:
+        if before is None:
+            self.report.created += 1
+        elif before["deleted"]:
+            self.report.revived += 1
+        elif before["content_sha256"] != row.content_sha256:
+            self.report.updated += 1
+        else:
+            self.report.unchanged += 1
+
+    def _taken(self, existing: dict[str, dict], looked_up: set[str],
+               old_members: Mapping[str, list[int]]):
+        def taken(merged_id: str) -> bool:
+            if merged_id not in looked_up:  # only a salted retry gets here
+                existing.update(self.store.existing_merged([merged_id]))
+                looked_up.add(merged_id)
+            row = existing.get(merged_id)
+            return row is not None and not row["deleted"] and merged_id not in old_members
+        return taken
+
+
+def _units(clusters: list[list[int]], old_links: list[MemberLink]) -> list[_Unit]:
+    """Group clusters that share an old merged id, so each split or join is decided at once."""
+    sets = UnionFind()
+    for ids in clusters:
+        for record_id in ids:
+            sets.union(("cluster", ids[0]), ("record", record_id))
+    for link in old_links:
+        sets.union(("record", link.record_id), ("merged", link.merged_id))
+    first_of = {ids[0]: ids for ids in clusters}
+    units: list[_Unit] = []
+    unit_of: dict[str, _Unit] = {}
+    for group in sets.groups():
+        unit = _Unit(clusters=[], record_ids=set(), old_members={})
+        for kind, value in group:
+            if kind == "cluster":
+                unit.clusters.append(first_of[value])
+            elif kind == "record":
+                unit.record_ids.add(value)
+            else:
+                unit.old_members[value] = []
+                unit_of[value] = unit
+        unit.clusters.sort(key=lambda ids: ids[0])
+        units.append(unit)
+    for link in old_links:
+        unit_of[link.merged_id].old_members[link.merged_id].append(link.record_id)
+    return sorted(units, key=lambda u: min(u.record_ids, default=0))
+
+
+def content_hash(record: dict | None, field_provenance: dict, sources: list[str],
+                 sets: list[str], *, record_digest: str | None = None) -> str:
+    """A hash of what a merged record exports, blind to when its members were harvested.
+
+    `record_digest`, when given, is the record's own content hash (pipeline.mapping's
+    content_digest), which saves serialising it again.
+    """
+    if record_digest is None:
+        content = dict(record or {})
+        provenance = content.get("provenance")
+        if provenance:
+            content["provenance"] = {k: v for k, v in provenance.items()
+                                     if k != "harvested_at"}
+        record_digest = hashlib.sha256(json.dumps(
+            content, sort_keys=True, ensure_ascii=False,
+            separators=(",", ":")).encode()).hexdigest()
+    payload = {"record": record_digest, "field_provenance": field_provenance,
+               "sources": sources, "sets": sets}
+    return hashlib.sha256(json.dumps(payload, sort_keys=True, ensure_ascii=False,
+                                     separators=(",", ":")).encode()).hexdigest()
