@@ -3,10 +3,18 @@
 from __future__ import annotations
 
 from errors import ConfigError
+from exporters.datacite_xml import DataCiteXmlExporter
+from exporters.dcat import DcatJsonLdExporter, DcatRdfXmlExporter, DcatTurtleExporter
 from exporters.jsonl import JsonLinesExporter
+from exporters.schemaorg import SchemaOrgExporter
 
 EXPORTERS = {
     JsonLinesExporter.name: JsonLinesExporter,
+    DataCiteXmlExporter.name: DataCiteXmlExporter,
+    DcatTurtleExporter.name: DcatTurtleExporter,
+    DcatRdfXmlExporter.name: DcatRdfXmlExporter,
+    DcatJsonLdExporter.name: DcatJsonLdExporter,
+    SchemaOrgExporter.name: SchemaOrgExporter,
 }
 
 
