@@ -56,6 +56,12 @@ class SourceConfig(BaseModel):
     # Split a big source into parallel Airflow tasks: one per OAI set, or (for the first,
     # full harvest) one per year of datestamps; later runs are incremental per chunk/source.
     chunk_by: Literal["set", "year"] | None = None
+    # CKAN portals: which organisations/groups to harvest (empty: all), the page size, and
+    # whether this source's contact e-mails may appear in exports.
+    ckan_organizations: list[str] = Field(default_factory=list)
+    ckan_groups: list[str] = Field(default_factory=list)
+    ckan_rows: int = Field(default=100, ge=1, le=1000)
+    export_emails: bool = False
 
     @field_validator("id")
     @classmethod

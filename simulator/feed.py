@@ -81,6 +81,7 @@ class Feed:
         self.step_seconds = int(step_seconds)
         self.granularity = granularity
         self.name = name
+        self.api_key: str | None = None  # the CKAN endpoint then requires it in Authorization
         self.faults = Faults()
         self.requests: list[dict[str, Any]] = []
         self._start = _epoch(start)
