@@ -15,7 +15,7 @@ from errors import ConfigError, Os10Error
 log = logging.getLogger("os10")
 
 # Commands that live in their own module: each has `register(commands)` adding its subparser.
-COMMAND_MODULES: tuple[str, ...] = ()
+COMMAND_MODULES: tuple[str, ...] = ("cli.serve", "cli.merge", "cli.deletions")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -158,6 +158,10 @@ def cmd_harvest(args) -> int:
                   f"{source.id}` again to resume.", file=sys.stderr)
             continue
         c = report.counts
+        if report.status == "held":
+            print(f"{source.id}: {report.mode} harvest finished with deletions held: "
+                  f"{report.error}")
+            continue
         print(f"{source.id}: {report.mode} harvest succeeded: {c.seen} seen, {c.new} new, "
               f"{c.updated} updated, {c.unchanged} unchanged, {c.deleted} deleted, "
               f"{c.failed} failed in {report.duration_s:.1f}s")
@@ -177,51 +181,57 @@ def cmd_remap(args) -> int:
 
 
 def cmd_export(args) -> int:
+    from cli.merge import merge_settings
     from pipeline.export import export_catalogue
 
+    priorities = duplicate_sources = None
+    if settings.sources_path(args.sources).exists():
+        priorities, duplicate_sources = merge_settings(args)
+    else:  # the merge, if one is due, reuses the settings of the last one
+        log.warning("No sources file at %s: merging with the last merge's priorities.",
+                    settings.sources_path(args.sources))
     store = _store(args)
     written = export_catalogue(store, args.format, args.out, since=args.since,
-                               source_ids=args.source_ids)
+                               source_ids=args.source_ids, priorities=priorities,
+                               duplicate_sources=duplicate_sources)
     print(f"Wrote {written} records as {args.format} to {args.out.resolve()}")
     return 0
 
 
 def cmd_status(args) -> int:
+    from pipeline.status import source_health
+
     store = _store(args)
-    registry_ids: list[str] = []
     try:
-        registry, _ = _registry(args)
-        registry_ids = [s.id for s in registry.sources]
+        sources = _registry(args)[0].sources
     except ConfigError:
-        pass
-    last = store.last_runs()
-    counts = store.counts()
-    ids = list(dict.fromkeys(registry_ids + sorted(last) + sorted(counts)))
-    if not ids:
+        sources = []  # status still reports what the store holds
+    healths = source_health(store, sources)
+    if not healths:
         print("Nothing harvested yet.")
         return 0
     rows = [("SOURCE", "LAST RUN", "STATUS", "SEEN", "NEW", "UPD", "DEL", "FAILED", "LIVE",
-             "LAST SUCCESS")]
-    problems = []
-    for source_id in ids:
-        run = last.get(source_id)
-        success = store.last_success(source_id)
-        live = counts.get(source_id, {}).get("live", 0)
-        if run is None:
-            rows.append((source_id, "never", "-", "", "", "", "", "", str(live), "-"))
-            continue
-        c = run.counts
-        rows.append((source_id, _when(run.started_at), run.status, str(c.seen), str(c.new),
-                     str(c.updated), str(c.deleted), str(c.failed), str(live),
-                     _when(success.finished_at) if success else "never"))
-        if run.error:
-            problems.append(f"{source_id}: last run failed: {run.error}")
-        for sample in run.error_samples[:3]:
-            problems.append(f"{source_id}: record {sample.record_id}: {sample.reason}")
+             "LAST SUCCESS", "LAST FAILURE")]
+    notes = []
+    for h in healths:
+        run = h.last_run
+        c = run.counts if run else None
+        rows.append((h.source_id, _when(run.started_at) if run else "never",
+                     run.status if run else "-", *(str(getattr(c, k)) if c else "" for k in
+                                                    ("seen", "new", "updated", "deleted",
+                                                     "failed")),
+                     str(h.live), _when(h.last_success), _when(h.last_failure)))
+        if len(h.history) > 1:
+            trend = " → ".join(str(live) for _, live in h.history[-6:])
+            notes.append(f"{h.source_id}: live records over the last runs: {trend}")
+        notes += [f"{h.source_id}: {flag}" for flag in h.flags]
+        if run:
+            notes += [f"{h.source_id}: record {s.record_id}: {s.reason}"
+                      for s in run.error_samples[:3]]
     _print_table(rows)
-    if problems:
+    if notes:
         print()
-        print("\n".join(problems))
+        print("\n".join(notes))
     return 0
 
 

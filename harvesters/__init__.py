@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 from errors import ConfigError
+from harvesters.ckan import CkanHarvester
+from harvesters.dcat import DcatHarvester
 from harvesters.oai_pmh import OaiPmhHarvester
 
 HARVESTERS: dict[str, type] = {
     "oai_pmh": OaiPmhHarvester,
+    "ckan": CkanHarvester,
+    "dcat": DcatHarvester,
 }
 
 

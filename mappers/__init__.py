@@ -12,8 +12,10 @@ from collections.abc import Callable, Mapping
 from types import MappingProxyType
 
 from errors import ConfigError
+from mappers.ckan import map_ckan
 from mappers.context import MapContext
 from mappers.datacite import map_datacite
+from mappers.dcat_ap import map_dcat_ap
 from mappers.oai_dc import map_oai_dc
 from schemas import Record
 
@@ -25,6 +27,8 @@ MAPPERS: Mapping[str, Mapper] = MappingProxyType({
     "oai_dc": map_oai_dc,
     "oai_datacite": map_datacite,
     "datacite": map_datacite,
+    "dcat_ap": map_dcat_ap,
+    "ckan": map_ckan,
 })
 
 

@@ -57,6 +57,7 @@ def harvest_source(store: Store, source: SourceConfig, *, full: bool = False,
         log.info("Source %s: resuming the interrupted %s run %s after its last stored page.",
                  source.id, mode, state.checkpoint_run_id)
 
+    live_before = store.counts(source.id).get(source.id, {}).get("live", 0)
     report = RunReport(source_id=source.id, mode=mode, window_from=request_from,
                        window_until=window_until, started_at=datetime.now(UTC))
     store.start_run(report)
@@ -87,9 +88,10 @@ def harvest_source(store: Store, source: SourceConfig, *, full: bool = False,
             meter.finish()
 
     if track_seen:
-        report.counts.deleted += store.tombstone_unseen(source.id, report.run_id)
-    report.status = "succeeded"
+        report.counts.deleted += store.hold_unseen(source.id, report.run_id)
+    report.status = _guard_deletions(store, source, report, live_before)
     report.finished_at = datetime.now(UTC)
+    report.live_after = store.counts(source.id).get(source.id, {}).get("live", 0)
     watermark = None
     if mode != "window" and max_datestamp is not None:
         watermark = max(max_datestamp, state.watermark) if state.watermark else max_datestamp
@@ -106,7 +108,7 @@ def _store_page(store: Store, source: SourceConfig, page: Page, report: RunRepor
     # Last occurrence wins if a page repeats an identifier.
     records = {record.identifier: record for record in page.records}
     known = store.digests(source.id, records)
-    raw_rows, mapped_rows = [], []
+    raw_rows, mapped_rows, held = [], [], []
     for record in records.values():
         counts.seen += 1
         counts.repaired += 1 if record.repaired else 0
@@ -119,6 +121,9 @@ def _store_page(store: Store, source: SourceConfig, page: Page, report: RunRepor
             continue
         if record.deleted:
             counts.deleted += 1
+            if before is not None and not before[1]:  # a live record: the guard decides
+                held.append((record.identifier, record.datestamp))
+                continue
         elif before is None:
             counts.new += 1
         else:
@@ -145,8 +150,29 @@ def _store_page(store: Store, source: SourceConfig, page: Page, report: RunRepor
     store.write_page(source.id, raw_rows, mapped_rows, Checkpoint(
         state=page.checkpoint, run_id=report.run_id, mode=mode, window_from=request.window_from,
         window_until=request.window_until, max_datestamp=max_datestamp, state_key=state_key),
-        seen=list(records) if track_seen else ())
+        seen=list(records) if track_seen else (), held=held)
     return max_datestamp
+
+
+def _guard_deletions(store: Store, source: SourceConfig, report: RunReport,
+                     live_before: int) -> str:
+    """Deletions of live records wait until the run has ended. A few are carried out; more
+    than the source's share (deletion_guard_share, default 20%) of its live records are held
+    for a steward, so a broken endpoint or an emptied set cannot wipe the catalogue."""
+    pending = store.held_count(source.id)
+    if not pending:
+        return "succeeded"
+    if pending <= source.deletion_guard_share * live_before:
+        store.apply_held(source.id)
+        return "succeeded"
+    share = pending / live_before if live_before else 1.0
+    report.error = (
+        f"{pending} deletions ({share:.0%} of {live_before} live records) are held: more than "
+        f"the {source.deletion_guard_share:.0%} this source allows in one go. Check the "
+        f"source, then run `os10 deletions approve {source.id}` to carry them out or "
+        f"`os10 deletions discard {source.id}` to keep the records.")
+    log.warning("Source %s: %s", source.id, report.error)
+    return "held"
 
 
 def _sample(report: RunReport, sample: ErrorSample) -> None:

@@ -44,6 +44,7 @@ class RunReport(BaseModel):
     error: str | None = None
     error_samples: list[ErrorSample] = Field(default_factory=list)
     pages: int = 0
+    live_after: int | None = None  # the source's live records when the run ended
 
     @property
     def duration_s(self) -> float | None:

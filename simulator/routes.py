@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
+from simulator import ckan, dcat
 from simulator.feed import Feed
 
 
@@ -38,4 +39,7 @@ class SimReply:
 Handler = Callable[[SimRequest], SimReply]
 
 # URL prefix -> handler. Register new protocol endpoints here.
-ROUTES: dict[str, Handler] = {}
+ROUTES: dict[str, Handler] = {
+    "api": ckan.handle,
+    "dcat": dcat.handle,
+}

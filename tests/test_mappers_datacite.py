@@ -401,7 +401,9 @@ def test_an_unusable_payload_raises_a_mapping_error_naming_the_record(payload, r
 
 def test_the_registry_names_each_format_once():
     assert dict(MAPPERS) == {"oai_dc": mappers.oai_dc.map_oai_dc,
-                             "oai_datacite": map_datacite, "datacite": map_datacite}
+                             "oai_datacite": map_datacite, "datacite": map_datacite,
+                             "ckan": mappers.ckan.map_ckan,
+                             "dcat_ap": mappers.dcat_ap.map_dcat_ap}
     assert get_mapper("oai_datacite") is map_datacite
 
 
@@ -410,7 +412,7 @@ def test_an_unknown_format_fails_at_once_and_lists_the_known_ones():
         get_mapper("marc21")
 
     assert str(caught.value) == ("There is no mapper for the metadata format 'marc21'. "
-                                 "Known formats: datacite, oai_datacite, oai_dc.")
+                                 "Known formats: ckan, datacite, dcat_ap, oai_datacite, oai_dc.")
 
 
 def test_every_mapper_module_is_registered():

@@ -300,7 +300,7 @@ def test_the_harvester_is_registered_under_its_protocol():
 
 
 def test_an_unknown_protocol_lists_the_known_ones():
-    with pytest.raises(ConfigError, match="'oai-pmh'.*Known protocols: oai_pmh"):
+    with pytest.raises(ConfigError, match="'oai-pmh'.*Known protocols: ckan, dcat, oai_pmh"):
         get_harvester("oai-pmh")
 
 

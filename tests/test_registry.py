@@ -86,7 +86,7 @@ def test_an_unknown_source_id_lists_the_known_ones(tmp_path):
 def test_unknown_protocols_and_formats_list_the_known_ones(tmp_path):
     path = write(tmp_path, ISSUE_EXAMPLE.replace("protocol: oai_pmh", "protocol: gopher"))
     with pytest.raises(ConfigError, match="source 'zenodo', field protocol: 'gopher' is not a "
-                       "known protocol \\(oai_pmh"):
+                       "known protocol \\(ckan, dcat, oai_pmh"):
         load_sources(path)
     path = write(tmp_path, ISSUE_EXAMPLE.replace("oai_datacite", "marc21"))
     with pytest.raises(ConfigError, match="field metadata_prefix: no mapper reads 'marc21'"):

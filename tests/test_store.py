@@ -117,14 +117,19 @@ def test_iterating_raw_records_pages_through_everything(db_url):
     assert sum(len(b) for b in store.iter_raw(batch=700)) == 2501
 
 
-def test_a_full_list_tombstones_what_it_no_longer_contains(db_url):
+def test_what_a_full_list_no_longer_contains_is_held_then_applied(db_url):
     store = Store.open(db_url)
     store.write_page("alpha", [raw("r1"), raw("r2"), raw("r3")],
                      [mapped("r1"), mapped("r2"), mapped("r3")], None)
     store.clear_seen("alpha")
     store.write_page("alpha", [], [], None, seen=["r1"])
     store.write_page("alpha", [], [], None, seen=["r3", "r1"])
-    assert store.tombstone_unseen("alpha", None) == 1
+    assert store.hold_unseen("alpha", None) == 1
+    assert store.held_identifiers("alpha") == ["r2"]
+    assert store.counts()["alpha"]["live"] == 3  # held, not yet carried out
+    assert store.apply_held("alpha") == 1
     assert store.counts()["alpha"] == {"live": 2, "deleted": 1, "unmapped": 0}
     assert store.digests("alpha", ["r2"])["r2"][1] is True
-    assert store.tombstone_unseen("alpha", None) == 2  # the seen list was cleared: r1, r3
+    assert store.hold_unseen("alpha", None) == 2  # the seen list was cleared: r1, r3
+    assert store.discard_held("alpha") == 2
+    assert store.counts()["alpha"]["live"] == 2
