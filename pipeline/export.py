@@ -93,3 +93,8 @@ def export_catalogue(store: Store, fmt: str, out: Path, *, since: datetime | Non
         meter.finish()
     log.info("Exported %d merged records as %s to %s.", written, fmt, out)
     return written
+
+
+def export_name(fmt: str) -> str:
+    """The file name a scheduled or demo export of `fmt` gets, e.g. catalogue-dcat-ttl.ttl."""
+    return f"catalogue-{fmt}{get_exporter(fmt).suffix}"

@@ -132,15 +132,14 @@ def merge() -> dict:
 
 def export(formats: list[str]) -> dict:
     """Write each export format into OS10_EXPORT_DIR (default: data/exports)."""
-    from exporters import get_exporter
-    from pipeline.export import export_catalogue
+    from pipeline.export import export_catalogue, export_name
 
     out_dir = settings.export_dir()
     written = {}
     store = _store()
     try:
         for fmt in formats:
-            out = out_dir / f"catalogue{get_exporter(fmt).suffix}"
+            out = out_dir / export_name(fmt)
             written[fmt] = {"path": str(out), "records": export_catalogue(store, fmt, out,
                                                                          progress=False)}
     finally:

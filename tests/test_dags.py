@@ -99,7 +99,7 @@ def test_every_dag_file_parses_without_database_network_or_heavy_imports(tmp_pat
     assert "0 3 * * *" in parsed["schedules"]["os10_harvest__beta"]
 
 
-def test_a_source_dag_runs_for_real(tmp_path):
+def test_a_source_dag_and_then_the_catalogue_dag_run_for_real(tmp_path):
     feed = Feed(count=150, seed=5, start=datetime(2024, 1, 1, tzinfo=UTC))
     with SimulatorServer({"alpha": feed}, host="127.0.0.1", port=0) as sim:
         sources = write_sources(tmp_path / "sources.yaml",
@@ -111,19 +111,22 @@ def test_a_source_dag_runs_for_real(tmp_path):
                                  timeout=300)
         assert migrate.returncode == 0, migrate.stderr[-3000:]
         result = subprocess.run(
-            [sys.executable, "-c", RUN, str(DAGS), "os10_harvest__alpha"],
+            [sys.executable, "-c", RUN, str(DAGS), "os10_harvest__alpha", "os10_catalogue"],
             env=env, cwd=tmp_path, capture_output=True, text=True, timeout=600)
         output = result.stdout + result.stderr
         assert result.returncode == 0, output[-5000:]
         line = next(x for x in result.stdout.splitlines() if x.startswith("RESULT "))
         states = json.loads(line.removeprefix("RESULT "))
-        assert states == {"os10_harvest__alpha": "success"}, output[-5000:]
+        assert states == {"os10_harvest__alpha": "success", "os10_catalogue": "success"}, (
+            output[-5000:])
         assert "Harvest run 1 of alpha: succeeded" in output
 
     store = Store.open(db_url)
     assert store.counts()["alpha"]["live"] == 150
     run = store.last_runs()["alpha"]
     assert (run.status, run.counts.new) == ("succeeded", 150)
+    exported = tmp_path / "exports" / "catalogue-jsonl.jsonl"
+    assert len(exported.read_text(encoding="utf-8").splitlines()) == 150
 
 
 def test_big_sources_split_into_parallel_chunks_by_set_and_by_year(tmp_path):
