@@ -20,7 +20,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from provider import catalog
+from provider import catalog, status_page
 from provider.config import ProviderConfig
 from provider.oai import OaiProvider
 from provider.web import TEXT, Reply, Request, Route
@@ -45,6 +45,7 @@ def _oai(provider: Provider, request: Request) -> Reply:
 ROUTES: tuple[Route, ...] = (
     Route("/oai", _oai, frozenset({"GET", "HEAD", "POST"})),
     *(Route(path, catalog.respond) for path in catalog.PATHS),
+    Route("/status", status_page.respond),
 )
 
 

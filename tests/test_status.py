@@ -100,3 +100,30 @@ def test_discarded_deletions_leave_the_records_live(sqlite_url):
         assert harvest_source(store, source, progress=False).status == "held"
     assert store.discard_held("alpha") == 25
     assert store.counts()["alpha"]["live"] == 50
+
+
+def test_the_status_page_lists_sources_flags_and_escapes_what_it_shows(sqlite_url, tmp_path,
+                                                                      monkeypatch):
+    import requests
+
+    from provider import ProviderServer
+
+    feed = Feed(count=40, seed=1, start=START)
+    with SimulatorServer({"alpha": feed}) as sim:
+        store = Store.open(sqlite_url)
+        entry = {"id": "alpha", "name": "Alpha <script>alert(1)</script>", "protocol": "oai_pmh",
+                 "url": sim.url("alpha"), "metadata_prefix": "oai_dc", "schedule": "@hourly"}
+        (tmp_path / "sources.yaml").write_text(yaml.safe_dump({"sources": [entry]}))
+        monkeypatch.setenv("OS10_SOURCES", str(tmp_path / "sources.yaml"))
+        harvest_source(store, source_for(sim.url("alpha")), progress=False)
+        feed.faults.oai_error_422 = 1
+        with pytest.raises(Os10Error):
+            harvest_source(store, source_for(sim.url("alpha")), progress=False)
+    with ProviderServer(store, host="127.0.0.1", port=0) as server:
+        page = requests.get(f"{server.url}/status", timeout=10)
+        assert requests.post(f"{server.url}/status", timeout=10).status_code == 405
+    assert page.status_code == 200 and page.headers["Content-Type"].startswith("text/html")
+    html = page.text
+    assert "<b>alpha</b>" in html and "@hourly" in html and "<td>40</td>" in html
+    assert "Last run failed:" in html and "badArgument" in html
+    assert "<script>" not in html and "&lt;script&gt;" in html
