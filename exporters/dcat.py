@@ -99,7 +99,7 @@ _RUN = uuid.uuid4().hex  # keeps our labels apart from another process's in a me
 def _blank() -> BNode:
     # Blank-node labels never reach the output (blank nodes are nested), so a counter will do
     # where BNode() would draw a UUID each time.
-    return BNode(f"{_RUN}b{next(_BLANKS)}")
+    return BNode(f"b{_RUN}x{next(_BLANKS)}")  # a letter first: RDF/XML nodeIDs are NCNames
 
 
 # --- values ----------------------------------------------------------------------------------------

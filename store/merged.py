@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import and_, bindparam, delete, func, insert, or_, select, update
+from sqlalchemy import and_, bindparam, delete, func, insert, select, tuple_, update
 
 from store import tables as t
 
@@ -136,7 +136,8 @@ class MergedStore:
             where = list(conditions)
             if position is not None:
                 stamp, last_id = position
-                where.append(or_(c.datestamp > stamp, and_(c.datestamp == stamp, c.id > last_id)))
+                # A row-value comparison lets the (datestamp, id) index serve each page directly.
+                where.append(tuple_(c.datestamp, c.id) > tuple_(stamp, last_id))
             if where:
                 query = query.where(and_(*where))
             with self.engine.connect() as conn:
