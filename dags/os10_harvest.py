@@ -8,8 +8,6 @@ pipeline.tasks, the same code the `os10` CLI runs.
 from __future__ import annotations
 
 import os
-import re
-from urllib.parse import urlsplit
 
 import pendulum
 from airflow.sdk import Asset, AssetAny, Param, dag, get_current_context, task
@@ -18,6 +16,7 @@ import settings
 from pipeline.registry import load_sources
 from scheduling.errors import classified
 from scheduling.notifiers import failure_notifiers
+from scheduling.pools import pool_name
 
 START = pendulum.datetime(2024, 1, 1, tz="UTC")
 DEFAULTS = {
@@ -34,9 +33,9 @@ def source_asset(source_id: str) -> Asset:
 
 
 def host_pool(url: str) -> str:
-    """One Airflow pool per partner host caps concurrent requests across all its DAGs."""
-    host = urlsplit(url).hostname or "unknown"
-    return "os10_host_" + re.sub(r"[^a-z0-9]+", "_", host.lower()).strip("_")
+    """One Airflow pool per partner host caps concurrent requests across all its DAGs
+    (created by `python -m scheduling.pools`)."""
+    return pool_name(url)
 
 
 def build_source_dag(source):

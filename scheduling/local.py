@@ -21,6 +21,7 @@ from pathlib import Path
 import yaml
 
 import settings
+from scheduling.pools import ensure_pools
 
 ROOT = settings.PROJECT_ROOT
 BIN = Path(sys.executable).parent
@@ -115,8 +116,7 @@ def main() -> int:
     try:
         print("Preparing Airflow's metadata database ...", flush=True)
         run([str(BIN / "airflow"), "db", "migrate"], env)
-        run([str(BIN / "airflow"), "pools", "set", "os10_host_127_0_0_1", "4",
-             "Politeness: concurrent requests to the simulated partners"], env)
+        ensure_pools(4, env)
         log = open(home / "standalone.log", "a")  # noqa: SIM115 - lives as long as Airflow
         # Its own process group: standalone starts a scheduler, API server, workers and more,
         # and all of them must go when we stop.
