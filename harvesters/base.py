@@ -53,6 +53,9 @@ class HarvestRequest:
     window_from: datetime | None = None  # inclusive, UTC
     window_until: datetime | None = None  # inclusive, UTC
     resume: dict[str, Any] | None = None  # a checkpoint from an earlier, interrupted run
+    # HTTP validators from the last complete run (ETag, Last-Modified), for protocols whose
+    # harvester can ask "changed since?" and exposes new ones as `harvester.validators`.
+    validators: dict[str, str] | None = None
 
 
 @dataclass(frozen=True, slots=True)

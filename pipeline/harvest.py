@@ -67,7 +67,10 @@ def harvest_source(store: Store, source: SourceConfig, *, full: bool = False,
         store.clear_seen(source.id)
     meter = Progress(f"harvest {source.id}") if progress else None
     harvester = harvester_class(source)
-    request = HarvestRequest(window_from=request_from, window_until=window_until, resume=resume)
+    # Conditional requests only for incremental runs: a full run re-reads on purpose, and a
+    # 304 must never look like an empty catalogue to the vanished-record check.
+    request = HarvestRequest(window_from=request_from, window_until=window_until, resume=resume,
+                             validators=state.validators if mode == "incremental" else None)
     try:
         for page in harvester.pages(request):
             max_datestamp = _store_page(store, source, page, report, mode, request,
@@ -95,7 +98,8 @@ def harvest_source(store: Store, source: SourceConfig, *, full: bool = False,
     watermark = None
     if mode != "window" and max_datestamp is not None:
         watermark = max(max_datestamp, state.watermark) if state.watermark else max_datestamp
-    store.finish_run(report, watermark=watermark, clear_checkpoint=True, state_key=state_key)
+    store.finish_run(report, watermark=watermark, clear_checkpoint=True, state_key=state_key,
+                     validators=getattr(harvester, "validators", None))
     log.info("Source %s: %s harvest done: %s", source.id, mode, _summary(report))
     return report
 

@@ -59,6 +59,7 @@ class SourceState:
     checkpoint_window_from: datetime | None = None
     checkpoint_window_until: datetime | None = None
     checkpoint_max_datestamp: datetime | None = None
+    validators: dict[str, str] | None = None
 
 
 @dataclass(slots=True)
@@ -136,7 +137,8 @@ class Store(MergedStore):
         return run_id
 
     def finish_run(self, report: RunReport, *, watermark: datetime | None = None,
-                   clear_checkpoint: bool = False, state_key: str | None = None) -> None:
+                   clear_checkpoint: bool = False, state_key: str | None = None,
+                   validators: dict[str, str] | None = None) -> None:
         """Close a run; on success also promote the watermark and clear the checkpoint."""
         with self.engine.begin() as conn:
             conn.execute(update(t.harvest_runs).where(t.harvest_runs.c.id == report.run_id)
@@ -146,6 +148,8 @@ class Store(MergedStore):
                 values["last_success_at"] = report.finished_at
             if watermark is not None:
                 values["watermark"] = watermark
+            if validators is not None:
+                values["validators"] = validators
             if clear_checkpoint:
                 values.update(checkpoint=None, checkpoint_run_id=None, checkpoint_mode=None,
                               checkpoint_window_from=None, checkpoint_window_until=None,

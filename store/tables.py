@@ -111,6 +111,8 @@ source_state = Table(
     Column("checkpoint_window_from", UtcDateTime()),
     Column("checkpoint_window_until", UtcDateTime()),
     Column("checkpoint_max_datestamp", UtcDateTime()),
+    # ETag / Last-Modified of the catalogue's first page: an unchanged catalogue costs one request.
+    Column("validators", Json),
     Column("updated_at", UtcDateTime(), nullable=False),
 )
 
