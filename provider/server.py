@@ -12,11 +12,10 @@ from __future__ import annotations
 import logging
 import re
 import socket
-import sys
 import threading
 import time
 from collections.abc import Iterable
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -24,6 +23,7 @@ from provider import catalog, status_page
 from provider.config import ProviderConfig
 from provider.oai import OaiProvider
 from provider.web import TEXT, Reply, Request, Route
+from tracked_http import TrackedHTTPServer
 
 log = logging.getLogger("os10.provider")
 access_log = logging.getLogger("os10.provider.access")
@@ -130,41 +130,11 @@ class ProviderServer:
             self._httpd = self._thread = None
 
 
-class _HTTPServer(ThreadingHTTPServer):
-    daemon_threads = True
-    request_queue_size = 128
-
+class _HTTPServer(TrackedHTTPServer):
     def __init__(self, address: tuple[str, int], provider: Provider) -> None:
         self.provider = provider
         self.slots = threading.BoundedSemaphore(provider.config.max_connections)
-        self._connections: set[socket.socket] = set()
-        self._connections_lock = threading.Lock()
-        if ":" in address[0]:
-            self.address_family = socket.AF_INET6
         super().__init__(address, _Handler)
-
-    def process_request(self, request, client_address) -> None:
-        with self._connections_lock:
-            self._connections.add(request)
-        super().process_request(request, client_address)
-
-    def shutdown_request(self, request) -> None:
-        with self._connections_lock:
-            self._connections.discard(request)
-        super().shutdown_request(request)
-
-    def close_connections(self) -> None:
-        """End kept-alive connections, so no handler thread outlives the server."""
-        with self._connections_lock:
-            for connection in self._connections:
-                try:
-                    connection.shutdown(socket.SHUT_RDWR)
-                except OSError:
-                    pass
-
-    def handle_error(self, request, client_address) -> None:
-        if not isinstance(sys.exc_info()[1], ConnectionError):  # clients may hang up any time
-            super().handle_error(request, client_address)
 
 
 class _Handler(BaseHTTPRequestHandler):

@@ -11,19 +11,19 @@ import json
 import re
 import socket
 import struct
-import sys
 import threading
 import time
 import traceback
 from collections.abc import Mapping
 from datetime import datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs
 
 from simulator.feed import Feed
 from simulator.oai_pmh import LIST_VERBS, Repository
 from simulator.routes import ROUTES, SimRequest
+from tracked_http import TrackedHTTPServer
 
 _KEY = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*\Z")
 _XML = "text/xml; charset=utf-8"
@@ -81,38 +81,10 @@ class SimulatorServer:
             self._httpd = self._thread = None
 
 
-class _HTTPServer(ThreadingHTTPServer):
-    daemon_threads = True
-    request_queue_size = 128
-
+class _HTTPServer(TrackedHTTPServer):
     def __init__(self, address: tuple[str, int], repositories: dict[str, Repository]) -> None:
         self.repositories = repositories
-        self._connections: set[socket.socket] = set()
-        self._connections_lock = threading.Lock()
         super().__init__(address, _Handler)
-
-    def process_request(self, request, client_address) -> None:
-        with self._connections_lock:
-            self._connections.add(request)
-        super().process_request(request, client_address)
-
-    def shutdown_request(self, request) -> None:
-        with self._connections_lock:
-            self._connections.discard(request)
-        super().shutdown_request(request)
-
-    def close_connections(self) -> None:
-        """End kept-alive connections, so no handler thread outlives the server."""
-        with self._connections_lock:
-            for connection in self._connections:
-                try:
-                    connection.shutdown(socket.SHUT_RDWR)
-                except OSError:
-                    pass
-
-    def handle_error(self, request, client_address) -> None:
-        if not isinstance(sys.exc_info()[1], ConnectionError):  # clients may hang up any time
-            super().handle_error(request, client_address)
 
 
 class _Handler(BaseHTTPRequestHandler):
