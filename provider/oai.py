@@ -17,7 +17,6 @@ its seconds). Deleted merged records are kept as headers with status="deleted" (
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -25,6 +24,7 @@ from typing import Any
 from lxml import etree
 
 from harvesters.datestamps import SECONDS, format_datestamp
+from oai_grammar import DAY, PREFIX, SECOND, SET_SPEC, OaiArgumentError, parse_arguments
 from provider.config import ProviderConfig
 from provider.formats import FORMATS, Entry, MetadataFormat
 from provider.resumption import ResumptionToken, TokenError
@@ -36,39 +36,13 @@ OAI_NS = "http://www.openarchives.org/OAI/2.0/"
 OAI_SCHEMA = "http://www.openarchives.org/OAI/2.0/OAI-PMH.xsd"
 _XSI = "http://www.w3.org/2001/XMLSchema-instance"
 LIST_VERBS = frozenset({"ListIdentifiers", "ListRecords"})
-_ARGUMENTS = {  # verb -> (required, optional) arguments besides the verb
-    "Identify": (frozenset(), frozenset()),
-    "ListMetadataFormats": (frozenset(), frozenset({"identifier"})),
-    "ListSets": (frozenset(), frozenset({"resumptionToken"})),
-    "GetRecord": (frozenset({"identifier", "metadataPrefix"}), frozenset()),
-    "ListIdentifiers": (frozenset({"metadataPrefix"}),
-                        frozenset({"from", "until", "set", "resumptionToken"})),
-    "ListRecords": (frozenset({"metadataPrefix"}),
-                    frozenset({"from", "until", "set", "resumptionToken"})),
-}
-_SPEC_CHARS = r"[A-Za-z0-9\-_.!~*'()]"
-_SET_SPEC = re.compile(rf"{_SPEC_CHARS}+(:{_SPEC_CHARS}+)*\Z")
-_PREFIX = re.compile(rf"{_SPEC_CHARS}+\Z")
-_DAY = re.compile(r"\d{4}-\d{2}-\d{2}\Z")
-_SECOND = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z\Z")
-_MAX_ARGUMENT = 1024  # longer arguments are not ours to look up; tokens are ~200 characters
 # Characters XML 1.0 cannot carry: an argument holding one could not even be echoed back.
-_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
 _SET_NAMES = {"source": "Records described by source {}",
               "type": "Records of resourceTypeGeneral {}"}
 _PARENT_SET_NAMES = {"source": "Records by source", "type": "Records by resource type"}
 
 
-class OaiRequestError(Exception):
-    """A request the protocol answers with an <error> element (code as in the specification).
-
-    Not an `errors.Os10Error`: it never leaves the provider; it is the reply itself.
-    """
-
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
+OaiRequestError = OaiArgumentError  # the shared grammar raises it
 
 
 def oai_identifier(repository_id: str, merged_id: str) -> str:
@@ -90,7 +64,7 @@ class OaiProvider:
         """The response document for parsed arguments (name -> values, as parse_qs gives)."""
         attributes: dict[str, str] = {}
         try:
-            verb, params = _arguments(args)
+            verb, params = parse_arguments(args)
             attributes = {"verb": verb, **params}
             content = self._verbs[verb](verb, params, base_url)
         except OaiRequestError as problem:
@@ -133,7 +107,7 @@ class OaiProvider:
             raise OaiRequestError("badResumptionToken",
                                   "ListSets fits in one response; it hands out no tokens.")
         # The store lists each hierarchy's parents too ("type" for "type:Dataset").
-        specs = sorted(s for s in self.store.merged_sets() if _SET_SPEC.match(s))
+        specs = sorted(s for s in self.store.merged_sets() if SET_SPEC.match(s))
         if not specs:
             raise OaiRequestError("noSetHierarchy", "The catalogue has no sets yet: it is empty.")
         listing = _element("ListSets")
@@ -216,7 +190,7 @@ class OaiProvider:
             return token
         fmt = _format(params["metadataPrefix"])
         set_spec = params.get("set")
-        if set_spec is not None and not _SET_SPEC.match(set_spec):
+        if set_spec is not None and not SET_SPEC.match(set_spec):
             raise OaiRequestError("badArgument", f"{set_spec!r} is not a valid setSpec.")
         since, until = _window(params.get("from"), params.get("until"))
         # Fixed now for the whole list: see provider.resumption for why nothing is lost.
@@ -244,7 +218,7 @@ class OaiProvider:
         _sub(header, "identifier", oai_identifier(self.config.repository_id, row.merged_id))
         _sub(header, "datestamp", format_datestamp(row.datestamp, SECONDS))
         for spec in row.sets or ():
-            if _SET_SPEC.match(spec):
+            if SET_SPEC.match(spec):
                 _sub(header, "setSpec", spec)
         return header
 
@@ -268,40 +242,10 @@ class OaiProvider:
 
 # -- arguments ------------------------------------------------------------------------------
 
-def _arguments(args: Mapping[str, list[str]]) -> tuple[str, dict[str, str]]:
-    """The verb and its single-valued arguments, or the protocol's complaint about them."""
-    verbs = args.get("verb") or []
-    if len(verbs) != 1 or verbs[0] not in _ARGUMENTS:
-        what = ("missing" if not verbs else "repeated" if len(verbs) > 1
-                else f"{verbs[0][:40]!r}, which is not an OAI-PMH verb")
-        raise OaiRequestError("badVerb", f"The verb argument is {what}.")
-    verb = verbs[0]
-    required, optional = _ARGUMENTS[verb]
-    params: dict[str, str] = {}
-    for name, values in args.items():
-        if name == "verb":
-            continue
-        if name not in required and name not in optional:
-            raise OaiRequestError("badArgument",
-                                  f"{verb} does not take the argument {name[:40]!r}.")
-        if len(values) != 1 or not values[0]:
-            raise OaiRequestError("badArgument", f"The argument {name} is repeated or empty.")
-        if len(values[0]) > _MAX_ARGUMENT or _NOT_XML.search(values[0]):
-            raise OaiRequestError("badArgument",
-                                  f"The argument {name} is too long or not text.")
-        params[name] = values[0]
-    if "resumptionToken" in params and len(params) > 1:
-        raise OaiRequestError("badArgument",
-                              "resumptionToken is exclusive: no other arguments with it.")
-    missing = sorted(required - params.keys()) if "resumptionToken" not in params else []
-    if missing:
-        raise OaiRequestError("badArgument",
-                              f"{verb} needs the argument(s) {', '.join(missing)}.")
-    return verb, params
 
 
 def _format(prefix: str) -> MetadataFormat:
-    if not _PREFIX.match(prefix):
+    if not PREFIX.match(prefix):
         raise OaiRequestError("badArgument", f"{prefix[:40]!r} is not a valid metadataPrefix.")
     fmt = FORMATS.get(prefix)
     if fmt is None:
@@ -323,9 +267,9 @@ def _window(from_: str | None,
 
 
 def _bound(value: str, name: str, *, end: bool) -> datetime:
-    if _DAY.match(value):
+    if DAY.match(value):
         fmt, span = "%Y-%m-%d", timedelta(days=1)
-    elif _SECOND.match(value):
+    elif SECOND.match(value):
         fmt, span = "%Y-%m-%dT%H:%M:%SZ", timedelta(seconds=1)
     else:
         raise OaiRequestError("badArgument", f"{name}={value[:40]!r} is not a UTC datestamp "

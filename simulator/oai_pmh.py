@@ -3,32 +3,17 @@
 from __future__ import annotations
 
 import calendar
-import re
 import time
 import zlib
 from typing import NamedTuple
 from xml.sax.saxutils import escape, quoteattr
 
+from oai_grammar import DAY, PREFIX, SECOND, SET_SPEC, OaiArgumentError, parse_arguments
 from simulator import records
 from simulator.feed import DAYS, Entry, Feed, Selection
 
 LIST_VERBS = frozenset({"ListIdentifiers", "ListRecords"})
 ADMIN_EMAIL = "admin@simulator.os10.example.org"
-_ARGUMENTS = {  # verb -> (required, optional) arguments besides the verb
-    "Identify": (frozenset(), frozenset()),
-    "ListMetadataFormats": (frozenset(), frozenset({"identifier"})),
-    "ListSets": (frozenset(), frozenset({"resumptionToken"})),
-    "GetRecord": (frozenset({"identifier", "metadataPrefix"}), frozenset()),
-    "ListIdentifiers": (frozenset({"metadataPrefix"}),
-                        frozenset({"from", "until", "set", "resumptionToken"})),
-    "ListRecords": (frozenset({"metadataPrefix"}),
-                    frozenset({"from", "until", "set", "resumptionToken"})),
-}
-_SPEC_CHARS = r"[A-Za-z0-9\-_.!~*'()]"
-_SET_SPEC = re.compile(rf"{_SPEC_CHARS}+(:{_SPEC_CHARS}+)*\Z")
-_PREFIX = re.compile(rf"{_SPEC_CHARS}+\Z")
-_DAY = re.compile(r"\d{4}-\d{2}-\d{2}\Z")
-_SECOND = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z\Z")
 _ROOT = ('<?xml version="1.0" encoding="UTF-8"?>\n'
          '<OAI-PMH xmlns="http://www.openarchives.org/OAI/2.0/" '
          'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" '
@@ -42,13 +27,7 @@ class Reply(NamedTuple):
     page: bool  # a list page with records: what `Faults.after_pages` counts
 
 
-class OaiProblem(Exception):
-    """An OAI-PMH error condition, answered as an <error> element."""
-
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
+OaiProblem = OaiArgumentError  # the shared grammar raises it
 
 
 class Token(NamedTuple):
@@ -97,7 +76,7 @@ class Repository:
         """Answer parsed request arguments (name -> values, as parse_qs gives them)."""
         attributes: dict[str, str] = {}
         try:
-            verb, params = _arguments(args)
+            verb, params = parse_arguments(args)
             attributes = {"verb": verb, **params}
             if expire_token and "resumptionToken" in params:
                 raise OaiProblem("badResumptionToken", "The resumption token has expired.")
@@ -165,7 +144,7 @@ class Repository:
                 raise OaiProblem("badResumptionToken", "The resumption token has expired.")
         else:
             set_spec = params.get("set", "")
-            if set_spec and not _SET_SPEC.match(set_spec):
+            if set_spec and not SET_SPEC.match(set_spec):
                 raise OaiProblem("badArgument", f"{set_spec!r} is not a valid setSpec.")
             token = Token(verb, _prefix(params["metadataPrefix"]), set_spec,
                           params.get("from", ""), params.get("until", ""), 0, feed.generation)
@@ -216,33 +195,10 @@ class Repository:
                          b"</metadata></record>"))
 
 
-def _arguments(args: dict[str, list[str]]) -> tuple[str, dict[str, str]]:
-    """The verb and its single-valued arguments, or the protocol's complaint about them."""
-    verbs = args.get("verb") or []
-    if len(verbs) != 1 or verbs[0] not in _ARGUMENTS:
-        what = "missing" if not verbs else "repeated" if len(verbs) > 1 else "not a verb"
-        raise OaiProblem("badVerb", f"The verb argument is {what}.")
-    verb = verbs[0]
-    required, optional = _ARGUMENTS[verb]
-    params: dict[str, str] = {}
-    for name, values in args.items():
-        if name == "verb":
-            continue
-        if name not in required and name not in optional:
-            raise OaiProblem("badArgument", f"{verb} does not take the argument {name!r}.")
-        if len(values) != 1 or not values[0]:
-            raise OaiProblem("badArgument", f"The argument {name!r} is repeated or empty.")
-        params[name] = values[0]
-    if "resumptionToken" in params and len(params) > 1:
-        raise OaiProblem("badArgument", "resumptionToken cannot be combined with other arguments.")
-    missing = sorted(required - params.keys()) if "resumptionToken" not in params else []
-    if missing:
-        raise OaiProblem("badArgument", f"{verb} needs the argument(s) {', '.join(missing)}.")
-    return verb, params
 
 
 def _prefix(prefix: str) -> str:
-    if not _PREFIX.match(prefix):
+    if not PREFIX.match(prefix):
         raise OaiProblem("badArgument", f"{prefix!r} is not a valid metadataPrefix.")
     if prefix not in records.FORMATS:
         raise OaiProblem("cannotDisseminateFormat",
@@ -260,9 +216,9 @@ def _window(from_: str, until: str, granularity: str) -> tuple[int | None, int |
 
 
 def _stamp(value: str, name: str, granularity: str, *, end: bool) -> int:
-    if _DAY.match(value):
+    if DAY.match(value):
         fmt, extra = "%Y-%m-%d", 86399 if end else 0
-    elif _SECOND.match(value):
+    elif SECOND.match(value):
         if granularity == DAYS:
             raise OaiProblem("badArgument", f"{name} is finer than the repository's granularity.")
         fmt, extra = "%Y-%m-%dT%H:%M:%SZ", 0
