@@ -36,7 +36,6 @@ OAI_NS = "http://www.openarchives.org/OAI/2.0/"
 OAI_SCHEMA = "http://www.openarchives.org/OAI/2.0/OAI-PMH.xsd"
 _XSI = "http://www.w3.org/2001/XMLSchema-instance"
 LIST_VERBS = frozenset({"ListIdentifiers", "ListRecords"})
-# Characters XML 1.0 cannot carry: an argument holding one could not even be echoed back.
 _SET_NAMES = {"source": "Records described by source {}",
               "type": "Records of resourceTypeGeneral {}"}
 _PARENT_SET_NAMES = {"source": "Records by source", "type": "Records by resource type"}
