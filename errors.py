@@ -14,7 +14,8 @@
     │   │   └── ProtocolViolationError  a response that parses but breaks the protocol
     │   └── RecordError             skippable: one record's payload is unusable
     ├── MappingError                a raw record cannot become a common-model record
-    ├── StoreError                  the database refused or is unreachable
+    ├── StoreError                  the database refused or is unreachable (store/failures.py)
+    │   └── SourceBusyError         another run is harvesting the same source or chunk
     └── ExportError                 an export cannot be written or fails validation
 
 `noRecordsMatch` is not an error: harvesters turn it into an empty list.
@@ -125,6 +126,10 @@ class MappingError(Os10Error):
 
 class StoreError(Os10Error):
     pass
+
+
+class SourceBusyError(StoreError):
+    """Refused before writing anything: the source's harvest lock is held (store/locks.py)."""
 
 
 class ExportError(Os10Error):

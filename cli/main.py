@@ -10,12 +10,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import settings
-from errors import ConfigError, Os10Error
+from errors import ConfigError, Os10Error, SourceBusyError, StoreError
 
 log = logging.getLogger("os10")
 
 # Commands that live in their own module: each has `register(commands)` adding its subparser.
-COMMAND_MODULES: tuple[str, ...] = ("cli.serve", "cli.merge", "cli.deletions")
+COMMAND_MODULES: tuple[str, ...] = ("cli.serve", "cli.merge", "cli.deletions", "cli.quality")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -50,6 +50,7 @@ def _parser() -> argparse.ArgumentParser:
     sources_commands = sources.add_subparsers(metavar="SUBCOMMAND")
     listing = sources_commands.add_parser("list", help="list registered sources")
     listing.set_defaults(func=cmd_sources_list)
+    importlib.import_module("cli.sources").register(sources_commands)  # sources check
 
     harvest = commands.add_parser("harvest", help="harvest sources into the store")
     harvest.add_argument("source_ids", nargs="*", metavar="SOURCE")
@@ -138,6 +139,7 @@ def cmd_sources_list(args) -> int:
 def cmd_harvest(args) -> int:
     from pipeline.harvest import harvest_source
     from pipeline.registry import select_sources
+    from quality.run import describe_run_quality
 
     if not args.source_ids and not args.all:
         raise ConfigError("Name the sources to harvest, or use --all.")
@@ -145,12 +147,20 @@ def cmd_harvest(args) -> int:
         raise ConfigError("--full and --from/--until exclude each other.")
     registry, path = _registry(args)
     sources = select_sources(registry, args.source_ids, all_enabled=args.all, path=path)
-    store = _store(args)
+    try:
+        store = _store(args)
+    except StoreError as exc:  # e.g. a read-only or full store: say which harvest it stopped
+        exc.source = exc.source or ", ".join(source.id for source in sources)
+        raise
     failures = 0
     for source in sources:
         try:
             report = harvest_source(store, source, full=args.full,
                                     window_from=args.window_from, window_until=args.window_until)
+        except SourceBusyError as exc:
+            failures += 1
+            print(f"error: {exc}", file=sys.stderr)
+            continue
         except Os10Error as exc:
             failures += 1
             print(f"error: {exc}", file=sys.stderr)
@@ -165,6 +175,8 @@ def cmd_harvest(args) -> int:
         print(f"{source.id}: {report.mode} harvest succeeded: {c.seen} seen, {c.new} new, "
               f"{c.updated} updated, {c.unchanged} unchanged, {c.deleted} deleted, "
               f"{c.failed} failed in {report.duration_s:.1f}s")
+        if report.quality:
+            print(f"  {describe_run_quality(report.quality)} (`os10 quality {source.id}`)")
         for sample in report.error_samples[:5]:
             print(f"  failed record {sample.record_id}: {sample.reason}")
     return 1 if failures else 0
@@ -200,6 +212,7 @@ def cmd_export(args) -> int:
 
 def cmd_status(args) -> int:
     from pipeline.status import source_health
+    from quality.run import describe_run_quality
 
     store = _store(args)
     try:
@@ -225,6 +238,8 @@ def cmd_status(args) -> int:
             trend = " → ".join(str(live) for _, live in h.history[-6:])
             notes.append(f"{h.source_id}: live records over the last runs: {trend}")
         notes += [f"{h.source_id}: {flag}" for flag in h.flags]
+        if run and run.quality:
+            notes.append(f"{h.source_id}: last run: {describe_run_quality(run.quality)}")
         if run:
             notes += [f"{h.source_id}: record {s.record_id}: {s.reason}"
                       for s in run.error_samples[:3]]

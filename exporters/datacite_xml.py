@@ -17,6 +17,7 @@ import re
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from typing import IO, ClassVar
+from urllib.parse import quote
 
 from lxml import etree
 
@@ -110,10 +111,37 @@ class _Element:
             parts.append("/>")
 
 
+# The attributes the kernel types xs:anyURI. A value that is no URI reference would make the
+# resource invalid: what URIs cannot hold is percent-encoded, and what is still no URI
+# reference (a bad scheme or host, "1:x") is left out; the text it qualifies stays.
+_URI_ATTRIBUTES = frozenset({"schemeURI", "valueURI", "rightsURI", "awardURI",
+                             "classificationCode"})
+_NOT_IN_URI = re.compile(r'[\x00-\x20<>"{}|\\^`\x7f\[\]]|%(?![0-9A-Fa-f]{2})')
+_URI_HEAD = re.compile(
+    r"(?:[A-Za-z][A-Za-z0-9+.-]*:|(?=[^:]*(?:[/?#]|\Z)))"  # a scheme, or none
+    r"(//(?:(?:[^/?#@\[\]%]|%[0-9A-Fa-f]{2})*@)?"  # an authority: user information,
+    r"(?:(?:\[[0-9A-Fa-f:.]+\]|(?:[^/?#:@\[\]%]|%[0-9A-Fa-f]{2})+)"  # host
+    r"(?::\d+)?)?(?=[/?#]|\Z))?")  # and port
+
+
+def _uri(value: object) -> str:
+    """An xs:anyURI attribute value, or "" (left out) when the text is no URI reference."""
+    text = _text(value)
+    head = _URI_HEAD.match(text)
+    rest = text[head.end():] if head else "//"
+    if rest.startswith("//"):  # no scheme the grammar allows, or an authority it does not
+        return ""
+    fragment = rest.find("#")
+    if fragment >= 0:  # one fragment: a later "#" is data
+        rest = rest[:fragment + 1] + rest[fragment + 1:].replace("#", "%23")
+    encode = lambda m: quote(m.group(), safe="")  # noqa: E731 - one use, here
+    return head.group() + _NOT_IN_URI.sub(encode, rest)
+
+
 def _sub(parent: _Element, name: str, text: object = None,
          attrs: Iterable[tuple[str, object]] = (), lang: str | None = None) -> _Element:
-    attrib = {key: cleaned for key, value in attrs
-              if value is not None and (cleaned := _text(value))} if attrs else {}
+    attrib = {key: cleaned for key, value in attrs if value is not None and (
+        cleaned := _uri(value) if key in _URI_ATTRIBUTES else _text(value))} if attrs else {}
     if lang and _LANGUAGE.match(lang):
         attrib["xml:lang"] = lang
     element = _Element(name, attrib, _text(text) if text is not None else None)

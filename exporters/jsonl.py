@@ -8,9 +8,24 @@ record in the common model's JSON; a deletion (in `--since` exports) is the smal
 from __future__ import annotations
 
 import json
+import re
 from typing import IO
 
 from exporters.base import ExportItem, ExportOptions
+
+# Written as \u escapes: lone surrogates (UTF-8 cannot carry them) and the characters that
+# readers other than JSON's take for line breaks (NEL, LINE and PARAGRAPH SEPARATOR; Python's
+# str.splitlines, JavaScript before ES2019). json.dumps writes them only inside strings, where
+# the escape means the same, so every line still parses back to exactly the same value.
+_UNSAFE = re.compile("[\x85\u2028\u2029\ud800-\udfff]")
+
+
+def json_line(value: object) -> str:
+    """`value` as JSON on one line, readable (not ASCII-escaped) and safe for any line reader."""
+    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    if _UNSAFE.search(text):
+        text = _UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+    return text
 
 
 class JsonLinesExporter:
@@ -39,7 +54,7 @@ class JsonLinesExporter:
             line.update(sources=list(item.sources), sets=list(item.sets),
                         field_provenance={k: list(v) for k, v in item.field_provenance.items()},
                         record=record)
-        self.out.write(json.dumps(line, ensure_ascii=False, separators=(",", ":")))
+        self.out.write(json_line(line))
         self.out.write("\n")
 
     def end(self) -> None:

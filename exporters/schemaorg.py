@@ -8,13 +8,13 @@ Deleted items are skipped: schema.org has no tombstone, search engines drop what
 
 from __future__ import annotations
 
-import json
 import re
 from typing import IO, Any, ClassVar
 from urllib.parse import quote
 
 from exporters.base import ExportItem, ExportOptions
 from exporters.dcat import access_level, identifier_iri, iri
+from exporters.jsonl import json_line
 from safexml import clean_text
 from schemas import Creator, GeoBox, GeoLocation, GeoPoint, Record
 
@@ -211,6 +211,12 @@ def _language(tag: str | None) -> str | None:
     return tag if tag and _LANGUAGE.match(tag) else None
 
 
+def _tagged(value: str, lang: str | None) -> str | dict[str, str]:
+    """The text, as a JSON-LD language-tagged value when its language is known."""
+    tag = _language(lang)
+    return {"@value": value, "@language": tag} if tag else value
+
+
 def dataset_object(record: Record, catalogue_id: str | None = None,
                    options: ExportOptions | None = None) -> dict[str, Any]:
     """One record as a schema.org JSON-LD object (pure), context included."""
@@ -223,7 +229,7 @@ def dataset_object(record: Record, catalogue_id: str | None = None,
         node["@id"] = f"{base}/dataset/{quote(catalogue_id, safe='-._~:')}"
     if name := _text(record.main_title):
         node["name"] = name
-    alternates = [_text(t.value) for t in record.titles if _text(t.value) and
+    alternates = [_tagged(_text(t.value), t.lang) for t in record.titles if _text(t.value) and
                   _text(t.value) != node.get("name")]
     if alternates:
         node["alternateName"] = _one_or_many(alternates)
@@ -231,6 +237,11 @@ def dataset_object(record: Record, catalogue_id: str | None = None,
                           key=lambda d: d.description_type not in (None, "Abstract"))
     if descriptions:
         node["description"] = _text(descriptions[0].value)
+    # Search engines read one description; an abstract in several languages keeps every one,
+    # each with its language, under `abstract`.
+    abstracts = [d for d in descriptions if d.description_type in (None, "Abstract")]
+    if len({_language(d.lang) for d in abstracts if _language(d.lang)}) > 1:
+        node["abstract"] = [_tagged(_text(d.value), d.lang) for d in abstracts]
     identifiers, same_as = _identifiers(record)
     if identifiers:
         node["identifier"] = _one_or_many(identifiers)
@@ -261,9 +272,10 @@ def dataset_object(record: Record, catalogue_id: str | None = None,
         node["dateCreated"] = created
     if modified := _date(record, "Updated", last=True):
         node["dateModified"] = modified
-    keywords = list(dict.fromkeys(_text(s.value) for s in record.subjects if _text(s.value)))
+    keywords = list(dict.fromkeys((_text(s.value), _language(s.lang)) for s in record.subjects
+                                  if _text(s.value)))
     if keywords:
-        node["keywords"] = keywords
+        node["keywords"] = [_tagged(value, lang) for value, lang in keywords]
     if licences := _licences(record):
         node["license"] = _one_or_many(licences)
     if language := _language(record.language):
@@ -311,9 +323,9 @@ class SchemaOrgExporter:
         if item.deleted or item.record is None:
             return
         node = dataset_object(item.record, item.id, self.options)
-        # ensure_ascii=False keeps names readable; json escapes quotes and control characters,
-        # and "<" is escaped too so that a line is safe inside an HTML <script> element.
-        line = json.dumps(node, ensure_ascii=False, separators=(",", ":")).replace("<", "\\u003c")
+        # json_line keeps names readable and escapes quotes, control characters and line
+        # separators; "<" is escaped too so that a line is safe inside an HTML <script> element.
+        line = json_line(node).replace("<", "\\u003c")
         self.out.write(line + "\n")
 
     def end(self) -> None:

@@ -122,6 +122,11 @@ class CkanHarvester:
                                          url=reply.url)
         return outcome
 
+    def action(self, name: str, params: dict[str, str] | None = None) -> Any:
+        """The `result` of any read action (organization_list, package_search with rows=0, ...),
+        through the same envelope and error checks as the harvest."""
+        return self._call(name, params or {}).result
+
     def pages(self, request: HarvestRequest) -> Iterator[Page]:
         """package_search in harvest order, one page per request, each resumable."""
         window = self._window_clause(request)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, ClassVar
@@ -36,6 +37,7 @@ MAX_TOKEN_EXPIRIES = 3  # per run: more means the partner cannot serve the list 
 TOKEN_MEMORY = 10_000
 _REPLACEMENT = "\ufffd"
 _REPLACEMENT_UTF8 = _REPLACEMENT.encode()
+_CHARSET = re.compile(r"""charset\s*=\s*["']?([\w.:-]+)""", re.IGNORECASE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -242,13 +244,19 @@ class OaiPmhHarvester:
                 attempt += 1
 
     def _read_reply(self, response: Response, verb: str) -> _Reply:
-        body, repaired = safexml.repair(response.body)
+        content_type = response.headers.get("Content-Type")
+        utf8 = safexml.as_utf8(response.body, _charset(content_type))
+        if utf8.note:
+            log.warning("Source %s: %s: %s.", self.source.id, response.url, utf8.note)
+        body, repaired = safexml.repair(utf8.data)
+        repaired += utf8.replaced
         try:
-            if _looks_like_html(body):
-                raise UnparseableResponseError(
-                    f"the response is an HTML page (Content-Type "
-                    f"{response.headers.get('Content-Type', 'not given')}), not OAI-PMH XML",
-                    source=self.source.id, url=response.url)
+            for kind, looks_like in (("an HTML page", _looks_like_html),
+                                     ("JSON", _looks_like_json)):
+                if looks_like(body):
+                    raise UnparseableResponseError(
+                        f"the response is {kind} (Content-Type {content_type or 'not given'}), "
+                        f"not OAI-PMH XML", source=self.source.id, url=response.url)
             root = safexml.parse(body, url=response.url, source=self.source.id)
         except UnparseableResponseError:
             if response.status >= 400:
@@ -358,6 +366,15 @@ def _checkpoint(specs: list[str | None], set_index: int,
 def _looks_like_html(body: bytes) -> bool:
     head = body[:1024].lstrip().lower()
     return head.startswith((b"<!doctype html", b"<html"))
+
+
+def _looks_like_json(body: bytes) -> bool:
+    return body[:1024].lstrip()[:1] in (b"{", b"[")
+
+
+def _charset(content_type: str | None) -> str | None:
+    match = _CHARSET.search(content_type or "")
+    return match.group(1) if match else None
 
 
 def _declares_dtd(body: bytes) -> bool:

@@ -166,19 +166,22 @@ class HttpClient:
         settings.update(overrides)
         return cls(**settings)
 
-    def get(self, url: str, params: Mapping[str, str] | None = None) -> Response:
-        return self.request("GET", url, params=params)
+    def get(self, url: str, params: Mapping[str, str] | None = None, *,
+            headers: Mapping[str, str] | None = None) -> Response:
+        return self.request("GET", url, params=params, headers=headers)
 
     def post(self, url: str, data: Mapping[str, str] | bytes | None = None,
              params: Mapping[str, str] | None = None) -> Response:
         return self.request("POST", url, params=params, data=data)
 
     def request(self, method: str, url: str, *, params: Mapping[str, str] | None = None,
-                data: Mapping[str, str] | bytes | None = None) -> Response:
+                data: Mapping[str, str] | bytes | None = None,
+                headers: Mapping[str, str] | None = None) -> Response:
+        """`headers` go with this request only, on top of the session's."""
         full_url = self._full_url(url, params)
         attempt = 0
         while True:
-            outcome = self._attempt(method, full_url, data)
+            outcome = self._attempt(method, full_url, data, headers)
             if isinstance(outcome, Response):
                 return outcome
             if attempt >= self.max_retries:
@@ -208,12 +211,13 @@ class HttpClient:
     def __exit__(self, *exc_info: object) -> None:
         self.close()
 
-    def _attempt(self, method: str, url: str, data: Any) -> Response | _Failure:
+    def _attempt(self, method: str, url: str, data: Any,
+                 headers: Mapping[str, str] | None = None) -> Response | _Failure:
         """One try: the response, or why it failed in a way worth retrying."""
         self._limiter.wait()
         started = time.monotonic()
         try:
-            raw = self._session.request(method, url, data=data, stream=True,
+            raw = self._session.request(method, url, data=data, headers=headers, stream=True,
                                         timeout=self.timeout_seconds)
         except _TRANSIENT as exc:
             return _Failure(_describe(exc))

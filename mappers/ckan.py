@@ -27,7 +27,9 @@ from mappers.normalise import (
     publication_year_from,
     resource_type_general,
 )
+from mappers.normalise.subjects import vocabulary_for
 from mappers.oai_dc import parse_name
+from safexml import clean_text
 from schemas import (
     AlternateIdentifier,
     ContactPoint,
@@ -63,7 +65,7 @@ def _text(value: Any) -> str | None:
     if isinstance(value, (int, float)):
         return str(value)
     if isinstance(value, str):
-        return " ".join(value.split()) or None
+        return clean_text(" ".join(value.split())) or None
     return None
 
 
@@ -72,7 +74,7 @@ def _prose(value: Any) -> str | None:
     if not isinstance(value, str):
         return _text(value)
     paragraphs = (" ".join(p.split()) for p in re.split(r"\n\s*\n", value.replace("\r", "")))
-    return "\n\n".join(p for p in paragraphs if p) or None
+    return clean_text("\n\n".join(p for p in paragraphs if p)) or None
 
 
 def _decoded(value: Any) -> Any:
@@ -217,10 +219,18 @@ def _keywords(value: Any) -> list[Subject]:
     return [Subject(value=word) for word in words if word]
 
 
-@_reader("URIs or labels → Subject (URIs also as value_uri)")
+@_reader("URIs or labels → Subject (URIs also as value_uri, with a known vocabulary's scheme)")
 def _themes(value: Any) -> list[Subject]:
-    return [Subject(value=text, value_uri=text if _is_url(text) else None)
-            for text in _texts(value)]
+    subjects = []
+    for text in _texts(value):
+        if not _is_url(text):
+            subjects.append(Subject(value=text))
+            continue
+        known = vocabulary_for(text)
+        subjects.append(Subject(value=text, value_uri=text,
+                                scheme=known.scheme if known else None,
+                                scheme_uri=known.scheme_uri if known else None))
+    return subjects
 
 
 @_reader("group objects → Subject (title, else name)")
@@ -644,7 +654,7 @@ def _rights(draft: Draft, fields: Fields) -> None:
 def _number(value: Any, limit: float) -> float | None:
     try:
         number = float(value) if not isinstance(value, bool) else None
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):  # OverflowError: an integer beyond floats
         return None
     return number if number is not None and -limit <= number <= limit else None
 
@@ -831,16 +841,18 @@ def _distribution(r: dict[str, Any]) -> Distribution | None:
     return item
 
 
+_MAX_SIZE = 2**63 - 1  # what a byte count can sensibly be (and a bigint holds)
+
+
 def _size(value: Any) -> int | None:
     if isinstance(value, bool):
         return None
-    if isinstance(value, int):
-        return value if value >= 0 else None
-    if isinstance(value, float) and value.is_integer() and value >= 0:
-        return int(value)
-    if isinstance(value, str) and value.strip().isdigit():
-        return int(value.strip())
-    return None
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    # isdecimal, not isdigit: "²" is a digit that int() refuses.
+    if isinstance(value, str) and value.strip().isdecimal() and len(value.strip()) <= 19:
+        value = int(value.strip())
+    return value if isinstance(value, int) and 0 <= value <= _MAX_SIZE else None
 
 
 def _canonical_date(text: str | None) -> str | None:
@@ -876,6 +888,8 @@ def _package(payload: bytes | None, context: MapContext, element: Any) -> dict[s
                          f"{exc.colno}.") from None
         except RecursionError:
             raise refuse("The payload nests JSON too deeply to read.") from None
+        except ValueError as exc:  # e.g. an integer of more digits than Python converts
+            raise refuse(f"The payload is not JSON we can read: {str(exc)[:120]}.") from None
     if isinstance(package, dict) and isinstance(package.get("success"), bool) and \
             isinstance(package.get("result"), dict):
         package = package["result"]  # a whole package_show response

@@ -31,6 +31,8 @@ from mappers.normalise import (
     publication_year_from,
     resource_type_general,
 )
+from mappers.normalise.subjects import EU_DATA_THEMES, vocabulary_for
+from safexml import clean_text
 from schemas import (
     AlternateIdentifier,
     ContactPoint,
@@ -516,35 +518,6 @@ def _email(graph: Graph, value: Any) -> str | None:
 
 # --- subjects, time, place ------------------------------------------------------------------------
 
-class Vocabulary(NamedTuple):
-    """A controlled vocabulary recognised by the IRIs of its concepts."""
-
-    namespace: str
-    scheme: str
-    scheme_uri: str
-
-
-VOCABULARIES: tuple[Vocabulary, ...] = (
-    Vocabulary(f"{_EU_AUTHORITY}data-theme/", "EU Data Theme", f"{_EU_AUTHORITY}data-theme"),
-    Vocabulary("http://eurovoc.europa.eu/", "EuroVoc", "http://eurovoc.europa.eu/100141"),
-    Vocabulary("http://inspire.ec.europa.eu/theme/", "INSPIRE themes",
-               "http://inspire.ec.europa.eu/theme"),
-    Vocabulary("http://www.wikidata.org/entity/", "Wikidata", "http://www.wikidata.org/entity/"),
-    Vocabulary("http://id.loc.gov/authorities/subjects/", "LCSH",
-               "http://id.loc.gov/authorities/subjects"),
-    Vocabulary("https://www.ncbi.nlm.nih.gov/mesh/", "MeSH", "https://www.ncbi.nlm.nih.gov/mesh"),
-)
-# The EU data themes' English labels: partners link the concept and rarely repeat its label.
-EU_DATA_THEMES = {
-    "AGRI": "Agriculture, fisheries, forestry and food", "ECON": "Economy and finance",
-    "EDUC": "Education, culture and sport", "ENER": "Energy", "ENVI": "Environment",
-    "GOVE": "Government and public sector", "HEAL": "Health", "INTR": "International issues",
-    "JUST": "Justice, legal system and public safety", "REGI": "Regions and cities",
-    "SOCI": "Population and society", "TECH": "Science and technology", "TRAN": "Transport",
-    "OP_DATPRO": "Provisional data",
-}
-
-
 def _themes(draft: Draft, graph: Graph, dataset: Any) -> None:
     """dcat:theme and dct:subject concepts: one subject per label language, with the concept
     IRI as value_uri and its scheme; literals as plain subjects."""
@@ -556,7 +529,7 @@ def _themes(draft: Draft, graph: Graph, dataset: Any) -> None:
                 draft.append("subjects", item)
             continue
         iri = str(value) if isinstance(value, URIRef) else None
-        known = next((v for v in VOCABULARIES if iri and iri.startswith(v.namespace)), None)
+        known = vocabulary_for(iri)
         scheme, scheme_uri = (known.scheme, known.scheme_uri) if known else (None, None)
         for in_scheme in _order(graph, graph.objects(value, SKOS.inScheme), None):
             scheme_uri = str(in_scheme) if isinstance(in_scheme, URIRef) else scheme_uri
@@ -664,7 +637,7 @@ def _geometry(text: str) -> dict[str, Any] | None:
             ring = {"Point": lambda c: [c], "Polygon": lambda c: c[0],
                     "MultiPolygon": lambda c: c[0][0]}[kind](coordinates)
             return _shape([(float(c[0]), float(c[1])) for c in ring])
-        except (ValueError, KeyError, IndexError, TypeError):
+        except (ValueError, KeyError, IndexError, TypeError, OverflowError, RecursionError):
             return None
     if stripped.startswith("<"):
         srs = _SRS.search(stripped)
@@ -747,12 +720,16 @@ def _location(draft: Draft, place: str | None, found: dict[str, Any],
 
 # --- distributions and rights ---------------------------------------------------------------------
 
+_MAX_SIZE = 2**63 - 1  # what a byte count can sensibly be (and a bigint holds)
+
+
 def _byte_size(value: Any) -> int | None:
     try:
         number = Decimal(str(value).strip())
     except InvalidOperation:
         return None
-    return int(number) if number.is_finite() and number >= 0 else None
+    # Bounded before int(): int(Decimal("1E+999999999")) would build a billion-digit number.
+    return int(number) if number.is_finite() and 0 <= number <= _MAX_SIZE else None
 
 
 def _checksum(graph: Graph, node: Any) -> str | None:
@@ -914,9 +891,32 @@ def _publication_year(draft: Draft) -> None:
 
 # --- the mapper -----------------------------------------------------------------------------------
 
+def _xml_safe(graph: Graph) -> Graph:
+    """The graph, with characters XML 1.0 cannot carry (which N-Triples and JSON-LD spell as
+    escapes, in literals and IRIs alike) replaced by U+FFFD, as safexml repairs XML."""
+    if not any(_unsafe(term) for triple in graph for term in triple):
+        return graph
+    cleaned = Graph()
+    for triple in graph:
+        cleaned.add(tuple(_clean_term(term) if _unsafe(term) else term for term in triple))
+    return cleaned
+
+
+def _unsafe(term: Any) -> bool:
+    text = str(term)  # rdflib terms never equal a plain str
+    return clean_text(text) != text
+
+
+def _clean_term(term: Any) -> Any:
+    text = clean_text(str(term))
+    if isinstance(term, Literal):
+        return Literal(text, lang=term.language, datatype=term.datatype)
+    return type(term)(text)
+
+
 def _graph(payload: bytes | None, context: MapContext, element: Any) -> Graph:
     if isinstance(element, Graph):
-        return element
+        return _xml_safe(element)
     if payload is None or not payload.strip():
         raise MappingError("The record has no metadata payload to map.",
                            source=context.source_id, record_id=context.source_identifier)
@@ -927,7 +927,7 @@ def _graph(payload: bytes | None, context: MapContext, element: Any) -> Graph:
         detail = " ".join(str(exc).split())[:200] or type(exc).__name__
         raise MappingError(f"The payload is not N-Triples: {detail}.", source=context.source_id,
                            record_id=context.source_identifier) from exc
-    return graph
+    return _xml_safe(graph)
 
 
 def _dataset(graph: Graph, context: MapContext) -> Any:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from typing import Any
 
@@ -16,6 +17,7 @@ from mappers.normalise import (
     publication_year_from,
     resource_type_general,
 )
+from mappers.normalise.subjects import classification
 from mappers.xmltools import (
     LANG,
     PROSE,
@@ -67,13 +69,9 @@ def _title(draft: Draft, item: Title, element: etree._Element) -> Title:
     return item
 
 
-_DDC = re.compile(r"^(?:info:eu-repo/classification/ddc/|ddc:\s*)(\d{1,3}(?:\.\d+)?)$",
-                  re.IGNORECASE)
-
-
 def _subject(draft: Draft, item: Subject, element: etree._Element) -> Subject:
-    if match := _DDC.match(item.value):
-        item.scheme, item.classification_code = "DDC", match.group(1)
+    if found := classification(item.value):  # info:eu-repo/classification/udc/551.5, ddc:550
+        item.scheme, item.classification_code = found
         return item  # a class number has no language to detect
     draft.tag_language("subjects", item)
     return item
@@ -331,16 +329,24 @@ def _relations(draft: Draft, root: etree._Element) -> None:
 _DCMI_PAIR = re.compile(r"\s*([A-Za-z]+)\s*=\s*([^;]*)")
 
 
+def _finite(text: str) -> float:
+    """A coordinate; ValueError for "nan", "inf" and "1e999" too, which no JSON can carry."""
+    number = float(text)
+    if not math.isfinite(number):
+        raise ValueError(f"{text!r} is not a finite number")
+    return number
+
+
 def _dcmi_geo(draft: Draft, text: str) -> GeoLocation | None:
     """A DCMI Point ("east=..; north=..") or Box ("northlimit=..; ...") encoding, if it is one."""
     pairs = {k.lower(): v.strip() for k, v in _DCMI_PAIR.findall(text)}
     try:
         if {"east", "north"} <= pairs.keys():
-            point = GeoPoint(latitude=float(pairs["north"]), longitude=float(pairs["east"]))
+            point = GeoPoint(latitude=_finite(pairs["north"]), longitude=_finite(pairs["east"]))
             return GeoLocation(place=pairs.get("name") or None, point=point)
         if {"northlimit", "southlimit", "eastlimit", "westlimit"} <= pairs.keys():
-            box = GeoBox(north=float(pairs["northlimit"]), south=float(pairs["southlimit"]),
-                         east=float(pairs["eastlimit"]), west=float(pairs["westlimit"]))
+            box = GeoBox(north=_finite(pairs["northlimit"]), south=_finite(pairs["southlimit"]),
+                         east=_finite(pairs["eastlimit"]), west=_finite(pairs["westlimit"]))
             return GeoLocation(place=pairs.get("name") or None, box=box)
     except ValueError:
         draft.issue("invalid_coordinates", f"The dc:coverage {text!r} has coordinates that are "

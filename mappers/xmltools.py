@@ -55,6 +55,7 @@ def namespace_of(element: etree._Element) -> str:
 
 
 @lru_cache(maxsize=1024)
+@lru_cache(maxsize=4096)
 def qualify(namespace: str, path: str) -> str:
     """"titles/title" in namespace N as the ElementPath "{N}titles/{N}title"."""
     if not namespace:

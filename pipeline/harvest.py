@@ -12,16 +12,21 @@ and window resumes after the last stored page.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from errors import Os10Error
+from errors import Os10Error, StoreError
 from harvesters import get_harvester
 from harvesters.base import HarvestRequest, Page
 from mappers import get_mapper
-from pipeline.mapping import map_one, payload_digest
+from pipeline.mapping import payload_digest
+from pipeline.mapping_pool import MapJob, MappingPool
 from pipeline.progress import Progress
+from quality.run import describe_run_quality, tally_run
 from schemas import ErrorSample, RunReport, SourceConfig
-from store import RawRow, Store
+from store import MappedRow, RawRow, Store
+from store.locks import HarvestLock
 from store.repository import Checkpoint
 
 log = logging.getLogger("os10.harvest")
@@ -34,11 +39,24 @@ def harvest_source(store: Store, source: SourceConfig, *, full: bool = False,
     """Harvest `source` into `store`; returns the run report (also stored). Raises on failure.
 
     `chunk` names one part of a source harvested in parallel with others (one OAI set, one
-    date window): it keeps its own watermark and checkpoint under "<source>@<chunk>".
+    date window): it keeps its own watermark and checkpoint under "<source>@<chunk>". One run
+    at a time holds a source's (or chunk's) harvest lock; another is refused (SourceBusyError).
     """
+    state_key = f"{source.id}@{chunk}" if chunk else source.id
+    try:
+        with store.harvest_lock(state_key, source.id) as lock:
+            return _harvest(store, source, lock, state_key, full=full, window_from=window_from,
+                            window_until=window_until, progress=progress)
+    except StoreError as exc:
+        exc.source = exc.source or source.id  # the store's sentences do not know the source
+        raise
+
+
+def _harvest(store: Store, source: SourceConfig, lock: HarvestLock, state_key: str, *,
+             full: bool, window_from: datetime | None, window_until: datetime | None,
+             progress: bool) -> RunReport:
     harvester_class = get_harvester(source.protocol)
     check_mapper(source)
-    state_key = f"{source.id}@{chunk}" if chunk else source.id
     state = store.state(state_key)
     if window_from or window_until:
         mode, request_from = "window", window_from
@@ -61,6 +79,7 @@ def harvest_source(store: Store, source: SourceConfig, *, full: bool = False,
     report = RunReport(source_id=source.id, mode=mode, window_from=request_from,
                        window_until=window_until, started_at=datetime.now(UTC))
     store.start_run(report)
+    lock.claim(report.run_id)
     # Protocols without deletion notices find vanished records by what a full list lacks.
     track_seen = mode == "full" and not harvester_class.reports_deletions
     if track_seen and resume is None:
@@ -71,21 +90,37 @@ def harvest_source(store: Store, source: SourceConfig, *, full: bool = False,
     # 304 must never look like an empty catalogue to the vanished-record check.
     request = HarvestRequest(window_from=request_from, window_until=window_until, resume=resume,
                              validators=state.validators if mode == "incremental" else None)
+    pool = MappingPool()
+    # One page in flight: while workers map page k, this process fetches and parses page k+1;
+    # pages are written in order, each with its checkpoint, so a resume stays exact.
+    pending: _PlannedPage | None = None
     try:
         for page in harvester.pages(request):
-            max_datestamp = _store_page(store, source, page, report, mode, request,
-                                        max_datestamp, track_seen, state_key)
+            planned = _plan_page(store, source, page, report, pool, max_datestamp, track_seen)
+            max_datestamp = planned.max_datestamp
+            if pending is not None:
+                # Not pending any more whatever happens: a page that failed to write must not
+                # be followed by the next one (its checkpoint would skip the failed page).
+                written, pending = pending, None
+                _write_page(store, source, written, report, mode, request, state_key)
+            pending = planned
             if meter:
                 meter.advance(len(page.records) + len(page.failed),
                               f"({report.counts.new} new, {report.counts.updated} updated)")
+        if pending is not None:
+            written, pending = pending, None
+            _write_page(store, source, written, report, mode, request, state_key)
     except Os10Error as exc:
+        _flush(store, source, pending, report, mode, request, state_key)
         _fail(store, report, str(exc), state_key)
         raise
     except BaseException as exc:  # KeyboardInterrupt too: close the run, keep the checkpoint
+        _flush(store, source, pending, report, mode, request, state_key)
         _fail(store, report, f"The run stopped unexpectedly: {type(exc).__name__}: {exc}",
               state_key)
         raise
     finally:
+        pool.close()
         harvester.close()
         if meter:
             meter.finish()
@@ -104,15 +139,27 @@ def harvest_source(store: Store, source: SourceConfig, *, full: bool = False,
     return report
 
 
-def _store_page(store: Store, source: SourceConfig, page: Page, report: RunReport, mode: str,
-                request: HarvestRequest, max_datestamp: datetime | None,
-                track_seen: bool, state_key: str) -> datetime | None:
+@dataclass(slots=True)
+class _PlannedPage:
+    """A page classified against the store, its changed records handed to the mappers."""
+
+    url: str
+    checkpoint: dict | None
+    max_datestamp: datetime | None
+    raw_rows: list[RawRow]
+    held: list[tuple[str, datetime | None]]
+    seen: list[str]
+    mapped: Callable[[], list[MappedRow]]
+
+
+def _plan_page(store: Store, source: SourceConfig, page: Page, report: RunReport,
+               pool: MappingPool, max_datestamp: datetime | None,
+               track_seen: bool) -> _PlannedPage:
     counts = report.counts
-    harvested_at = datetime.now(UTC)
     # Last occurrence wins if a page repeats an identifier.
     records = {record.identifier: record for record in page.records}
     known = store.digests(source.id, records)
-    raw_rows, mapped_rows, held = [], [], []
+    raw_rows, jobs, elements, held = [], [], [], []
     for record in records.values():
         counts.seen += 1
         counts.repaired += 1 if record.repaired else 0
@@ -136,26 +183,48 @@ def _store_page(store: Store, source: SourceConfig, page: Page, report: RunRepor
             identifier=record.identifier, datestamp=record.datestamp, deleted=record.deleted,
             metadata_format=record.metadata_format, sha256=digest, sets=list(record.sets),
             payload=None if record.payload is None else record.payload.decode("utf-8")))
-        mapped = map_one(source_id=source.id, identifier=record.identifier,
-                         metadata_format=record.metadata_format, payload=record.payload,
-                         deleted=record.deleted, datestamp=record.datestamp, sha256=digest,
-                         harvested_at=harvested_at, element=record.element)
-        if mapped.mapping_error:
-            counts.failed += 1
-            _sample(report, ErrorSample(record_id=record.identifier, url=page.url,
-                                        reason=mapped.mapping_error))
-        mapped_rows.append(mapped)
+        jobs.append(MapJob(record.identifier, record.metadata_format, record.payload,
+                           record.deleted, record.datestamp, digest))
+        elements.append(record.element)
     for failed in page.failed:
         counts.seen += 1
         counts.failed += 1
         _sample(report, ErrorSample(record_id=failed.identifier, url=failed.url,
                                     reason=failed.reason))
+    mapped = pool.submit(source.id, datetime.now(UTC), jobs, elements)
+    return _PlannedPage(url=page.url, checkpoint=page.checkpoint, max_datestamp=max_datestamp,
+                        raw_rows=raw_rows, held=held, mapped=mapped,
+                        seen=list(records) if track_seen else [])
+
+
+def _write_page(store: Store, source: SourceConfig, planned: _PlannedPage, report: RunReport,
+                mode: str, request: HarvestRequest, state_key: str) -> None:
+    mapped_rows = planned.mapped()
+    for mapped in mapped_rows:
+        report.quality = tally_run(report.quality, mapped.quality)
+        if mapped.mapping_error:
+            report.counts.failed += 1
+            _sample(report, ErrorSample(record_id=mapped.identifier, url=planned.url,
+                                        reason=mapped.mapping_error))
     report.pages += 1
-    store.write_page(source.id, raw_rows, mapped_rows, Checkpoint(
-        state=page.checkpoint, run_id=report.run_id, mode=mode, window_from=request.window_from,
-        window_until=request.window_until, max_datestamp=max_datestamp, state_key=state_key),
-        seen=list(records) if track_seen else (), held=held)
-    return max_datestamp
+    store.write_page(source.id, planned.raw_rows, mapped_rows, Checkpoint(
+        state=planned.checkpoint, run_id=report.run_id, mode=mode,
+        window_from=request.window_from, window_until=request.window_until,
+        max_datestamp=planned.max_datestamp, state_key=state_key),
+        seen=planned.seen, held=planned.held)
+
+
+def _flush(store: Store, source: SourceConfig, pending: _PlannedPage | None,
+           report: RunReport, mode: str, request: HarvestRequest, state_key: str) -> None:
+    """After a failure elsewhere (say the next page would not come), keep the page that was
+    fetched whole but not yet written, so the rerun resumes after it."""
+    if pending is None:
+        return
+    try:
+        _write_page(store, source, pending, report, mode, request, state_key)
+    except Exception:  # noqa: BLE001 - the original failure is the one to report
+        log.warning("Source %s: the last fetched page could not be kept; the rerun fetches it "
+                    "again.", source.id, exc_info=True)
 
 
 def _guard_deletions(store: Store, source: SourceConfig, report: RunReport,
@@ -199,7 +268,8 @@ def _summary(report: RunReport) -> str:
     c = report.counts
     rate = f", {report.rate:,.0f} records/s" if report.rate else ""
     return (f"{c.seen} seen, {c.new} new, {c.updated} updated, {c.unchanged} unchanged, "
-            f"{c.deleted} deleted, {c.failed} failed in {report.duration_s:.1f}s{rate}")
+            f"{c.deleted} deleted, {c.failed} failed in {report.duration_s:.1f}s{rate}; "
+            f"{describe_run_quality(report.quality)}")
 
 
 def check_mapper(source: SourceConfig) -> None:

@@ -8,6 +8,7 @@ from datetime import datetime
 
 from errors import MappingError
 from mappers import MapContext, get_mapper
+from quality.score import score_record
 from schemas import Record
 from store import MappedRow
 
@@ -26,6 +27,17 @@ def content_digest(record_json: dict) -> str:
                                      separators=(",", ":")).encode()).hexdigest()
 
 
+def record_digest(record: Record) -> str:
+    """content_digest for a Record, serialised by pydantic (in Rust, several times faster than
+    sorting keys in `json`): the model's field order is fixed, so the hash is as stable."""
+    content = record.model_dump_json(exclude_none=True, exclude_defaults=True,
+                                     exclude=_HARVEST_TIME)
+    return hashlib.sha256(content.encode()).hexdigest()
+
+
+_HARVEST_TIME = {"provenance": {"harvested_at"}}
+
+
 def map_one(*, source_id: str, identifier: str, metadata_format: str, payload: bytes | None,
             deleted: bool, datestamp: datetime | None, sha256: str, harvested_at: datetime,
             element=None) -> MappedRow:
@@ -42,9 +54,11 @@ def map_one(*, source_id: str, identifier: str, metadata_format: str, payload: b
         return MappedRow(identifier=identifier, deleted=False, datestamp=datestamp, record=None,
                          content_sha256=None, mapping_error=str(exc))
     data = record.model_dump(mode="json", exclude_none=True, exclude_defaults=True)
+    quality = score_record(record)  # recomputed whenever a record is (re)mapped
     return MappedRow(
         identifier=identifier, deleted=False, datestamp=datestamp, record=data,
-        content_sha256=content_digest(data), doi=record.doi, title=record.main_title,
+        content_sha256=record_digest(record), doi=record.doi, title=record.main_title,
         resource_type_general=record.resource_type.general if record.resource_type else None,
         publication_year=record.publication_year, issue_count=len(record.issues),
+        quality_score=quality.score, quality=quality.model_dump(),
     )

@@ -40,8 +40,9 @@ WATERMARK_GRACE = timedelta(minutes=10)
 # Harvested records per transaction; whole clusters, so a unit may be larger.
 UNIT_RECORDS = 2000
 # A full merge keeps the records it read for their keys, up to this many, instead of reading
-# them again for the merge itself.
-FULL_CACHE_RECORDS = 50_000
+# them again for the merge itself. A decoded record costs about 25 KB, so this bounds the cache
+# near 100 MB: larger catalogues are read again a unit at a time and memory stays flat.
+FULL_CACHE_RECORDS = 4_000
 TOMBSTONE_SHA256 = hashlib.sha256(b'{"deleted":true}').hexdigest()
 
 

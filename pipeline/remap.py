@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import NamedTuple
 
-from pipeline.mapping import map_one
+from pipeline.mapping_pool import MapJob, MappingPool
 from pipeline.progress import Progress
-from store import Store
+from store import MappedRow, Store
 
 log = logging.getLogger("os10.remap")
 
@@ -26,32 +28,58 @@ def remap(store: Store, source_ids: list[str] | None = None, *,
     report = RemapReport()
     meter = Progress("remap") if progress else None
     mapped_at = datetime.now(UTC)
-    for batch in store.iter_raw(source_ids):
-        by_source: dict[str, list] = {}
-        for raw in batch:
-            by_source.setdefault(raw["source_id"], []).append(raw)
-        for source_id, rows in by_source.items():
-            before = store.mapped_digests(source_id, [r["identifier"] for r in rows])
-            changed = []
-            for raw in rows:
-                payload = raw["payload"].encode("utf-8") if raw["payload"] is not None else None
-                mapped = map_one(source_id=source_id, identifier=raw["identifier"],
-                                 metadata_format=raw["metadata_format"], payload=payload,
-                                 deleted=raw["deleted"], datestamp=raw["datestamp"],
-                                 sha256=raw["sha256"], harvested_at=mapped_at)
-                report.seen += 1
-                report.per_source[source_id] = report.per_source.get(source_id, 0) + 1
-                if mapped.mapping_error:
-                    report.failed += 1
-                if before.get(raw["identifier"]) != (mapped.content_sha256, mapped.deleted):
-                    changed.append(mapped)
-            if changed:
-                store.write_mapped(source_id, changed)
-                report.changed += len(changed)
-        if meter:
-            meter.advance(len(batch), f"({report.changed} changed)")
+    # As in a harvest: workers map batch k while this process reads batch k+1 and writes k-1.
+    pending: list[_Batch] = []
+    with MappingPool() as pool:
+        for batch in store.iter_raw(source_ids):
+            submitted = [_submit(pool, source_id, rows, mapped_at)
+                         for source_id, rows in _by_source(batch).items()]
+            written, pending = pending, submitted
+            _write(store, written, report)
+            if meter:
+                meter.advance(len(batch), f"({report.changed} changed)")
+        _write(store, pending, report)
     if meter:
         meter.finish()
     log.info("Remap: %d records, %d changed, %d failed to map.", report.seen, report.changed,
              report.failed)
     return report
+
+
+class _Batch(NamedTuple):
+    source_id: str
+    mapped: Callable[[], list[MappedRow]]
+
+
+def _by_source(batch: list[dict]) -> dict[str, list[dict]]:
+    by_source: dict[str, list[dict]] = {}
+    for raw in batch:
+        by_source.setdefault(raw["source_id"], []).append(raw)
+    return by_source
+
+
+def _submit(pool: MappingPool, source_id: str, rows: list[dict],
+            mapped_at: datetime) -> _Batch:
+    jobs = [MapJob(raw["identifier"], raw["metadata_format"],
+                   raw["payload"].encode("utf-8") if raw["payload"] is not None else None,
+                   raw["deleted"], raw["datestamp"], raw["sha256"]) for raw in rows]
+    return _Batch(source_id, pool.submit(source_id, mapped_at, jobs))
+
+
+def _write(store: Store, batches: list[_Batch], report: RemapReport) -> None:
+    for source_id, mapped in batches:
+        rows = mapped()
+        before = store.mapped_states(source_id, [row.identifier for row in rows])
+        changed = []
+        for row in rows:
+            report.seen += 1
+            report.per_source[source_id] = report.per_source.get(source_id, 0) + 1
+            if row.mapping_error:
+                report.failed += 1
+            # A new quality alone (the scoring changed) is rewritten too; updated_at, which
+            # exports follow, still moves only when the content does.
+            if before.get(row.identifier) != (row.content_sha256, row.deleted, row.quality):
+                changed.append(row)
+        if changed:
+            store.write_mapped(source_id, changed)
+            report.changed += len(changed)

@@ -15,6 +15,7 @@ from errors import ConfigError
 from harvesters import get_harvester
 from pipeline.harvest import harvest_source
 from pipeline.registry import load_sources
+from quality.run import describe_run_quality
 from schemas import RunReport, SourceConfig
 from store import Store
 
@@ -88,6 +89,8 @@ def summary(report: RunReport) -> dict:
         "window_from": report.window_from.isoformat() if report.window_from else None,
         "window_until": report.window_until.isoformat() if report.window_until else None,
         "error": report.error,
+        "quality_records": report.quality.records if report.quality else 0,
+        "quality_mean_score": round(report.quality.mean_score, 3) if report.quality else None,
     }
 
 
@@ -102,6 +105,8 @@ def describe(report: RunReport) -> list[str]:
         f"{c.deleted} deleted, {c.failed} failed, {c.repaired} repaired; {report.pages} pages "
         f"in {report.duration_s or 0:.1f}s ({report.rate or 0:,.0f} records/s).",
     ]
+    if report.quality:
+        lines.append(f"  Metadata {describe_run_quality(report.quality)}.")
     if report.error:
         lines.append(f"  Error: {report.error}")
     lines += [f"  Failed record {s.record_id}: {s.reason}" for s in report.error_samples[:10]]

@@ -4,7 +4,8 @@ Read-only and dependency-free (the standard library's ThreadingHTTPServer). The 
 what every route shares: request-size bounds (414, 413, 411, 415), unknown paths (404),
 methods a route does not take (405 with Allow), a bound on concurrent requests (503 with
 Retry-After), HEAD, and turning a handler's crash into a 500 that names no internals. A route
-is one `Route(path, handler)` line in ROUTES; HTML status pages are added the same way.
+is one `Route(path, handler)` line in ROUTES; HTML status pages are added the same way. A path
+ending in "/" also answers every path below it (the handler reads the rest from request.path).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from provider import catalog, status_page
+from provider import catalog, quality_page, status_page
 from provider.config import ProviderConfig
 from provider.oai import OaiProvider
 from provider.web import TEXT, Reply, Request, Route
@@ -46,6 +47,8 @@ ROUTES: tuple[Route, ...] = (
     Route("/oai", _oai, frozenset({"GET", "HEAD", "POST"})),
     *(Route(path, catalog.respond) for path in catalog.PATHS),
     Route("/status", status_page.respond),
+    Route("/quality", quality_page.respond),
+    Route("/quality/", quality_page.respond),  # /quality/<source id>
 )
 
 
@@ -58,6 +61,15 @@ class Provider:
         self.config = config or ProviderConfig()
         self.oai = OaiProvider(store, self.config)
         self.routes = {route.path: route for route in routes}
+
+    def route_for(self, path: str) -> Route | None:
+        """The route answering `path`: the exact one, else the longest route whose path ends
+        in "/" and starts `path` ("/quality/" answers "/quality/alpha")."""
+        route = self.routes.get(path)
+        if route is not None:
+            return route
+        prefixes = [p for p in self.routes if p.endswith("/") and path.startswith(p)]
+        return self.routes[max(prefixes, key=len)] if prefixes else None
 
     def base_url(self, request: Request) -> str:
         """Where clients reach us: the configured public URL, else what they asked for."""
@@ -200,7 +212,7 @@ class _Handler(BaseHTTPRequestHandler):
             self.close_connection = True
             return Reply.text(414, f"The URL is longer than {MAX_URL} bytes.")
         parts = urlsplit(self.path)
-        route = self.server.provider.routes.get(parts.path)
+        route = self.server.provider.route_for(parts.path)
         if route is None:
             self._discard_body()
             return Reply.text(404, f"Nothing here at {parts.path[:200]}.")

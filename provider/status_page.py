@@ -10,8 +10,9 @@ from errors import ConfigError
 from pipeline.registry import load_sources
 from pipeline.status import SourceHealth, source_health
 from provider.web import Reply, Request
+from quality.run import describe_run_quality
 
-_STYLE = """body{font-family:system-ui,sans-serif;margin:2rem;color:#222}
+STYLE = """body{font-family:system-ui,sans-serif;margin:2rem;color:#222}
 table{border-collapse:collapse}td,th{padding:.3rem .7rem;border-bottom:1px solid #ddd;
 text-align:left;vertical-align:top}.bad{color:#a00}.ok{color:#070}.flag{color:#a60}
 small{color:#666}"""
@@ -29,8 +30,9 @@ def respond(provider, request: Request) -> Reply:
     body = (
         "<!DOCTYPE html><html lang=en><head><meta charset=utf-8>"
         "<meta http-equiv=refresh content=60><title>os10-harvest status</title>"
-        f"<style>{_STYLE}</style></head><body><h1>os10-harvest status</h1>"
-        f"<p><small>{now:%Y-%m-%d %H:%M:%S}Z &middot; refreshes every minute</small></p>"
+        f"<style>{STYLE}</style></head><body><h1>os10-harvest status</h1>"
+        f"<p><small>{now:%Y-%m-%d %H:%M:%S}Z &middot; refreshes every minute &middot; "
+        "<a href=/quality>metadata quality</a></small></p>"
         f"{registry_note}<table><tr><th>Source</th><th>Schedule</th><th>Last run</th>"
         "<th>Live</th><th>Deleted</th><th>Last success</th><th>Last failure</th>"
         f"<th>Records over time</th></tr>{rows}</table></body></html>")
@@ -41,6 +43,8 @@ def _row(h: SourceHealth) -> str:
     run = h.last_run
     status = (f"<span class={'ok' if run.status == 'succeeded' else 'bad'}>"
               f"{escape(run.status)}</span> {_when(run.started_at)}") if run else "never"
+    if run and run.quality:
+        status += f"<br><small>{escape(describe_run_quality(run.quality))}</small>"
     failure = _when(h.last_failure)
     if h.last_failure_reason:
         failure += f"<br><small>{escape(h.last_failure_reason)}</small>"

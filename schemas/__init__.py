@@ -1,5 +1,13 @@
 """Pydantic models: the one place where field names and types are defined."""
 
+from schemas.quality import (
+    CodeCount,
+    RecordQuality,
+    RunQuality,
+    ScoreBucket,
+    SourceQualityReport,
+    TopIssue,
+)
 from schemas.record import (
     Affiliation,
     AlternateIdentifier,
@@ -31,6 +39,7 @@ from schemas.source import SourceConfig, SourcesFile
 __all__ = [
     "Affiliation",
     "AlternateIdentifier",
+    "CodeCount",
     "ContactPoint",
     "Contributor",
     "Creator",
@@ -48,13 +57,18 @@ __all__ = [
     "Provenance",
     "Publisher",
     "Record",
+    "RecordQuality",
     "RelatedIdentifier",
     "ResourceType",
     "Rights",
     "RunCounts",
+    "RunQuality",
     "RunReport",
+    "ScoreBucket",
     "SourceConfig",
+    "SourceQualityReport",
     "SourcesFile",
     "Subject",
     "Title",
+    "TopIssue",
 ]

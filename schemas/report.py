@@ -7,6 +7,8 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from schemas.quality import RunQuality
+
 RunStatus = Literal["running", "succeeded", "failed", "held"]
 RunMode = Literal["incremental", "full", "window", "resume"]
 
@@ -45,6 +47,7 @@ class RunReport(BaseModel):
     error_samples: list[ErrorSample] = Field(default_factory=list)
     pages: int = 0
     live_after: int | None = None  # the source's live records when the run ended
+    quality: RunQuality | None = None  # of the records this run mapped (new and updated)
 
     @property
     def duration_s(self) -> float | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 
 from alembic import command
@@ -9,10 +10,14 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
 
 from errors import StoreError
+from store.failures import translate
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+# Seconds a SQLite writer waits for another one; `?timeout=S` in the URL overrides it.
+SQLITE_BUSY_TIMEOUT = 30.0
 
 
 class SchemaOutOfDate(StoreError):
@@ -26,19 +31,23 @@ def make_engine(url: str) -> Engine:
         path = url.split("///", 1)[-1]
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"timeout": 30})
-        event.listen(engine, "connect", _sqlite_pragmas)
+        timeout = float(make_url(url).query.get("timeout", SQLITE_BUSY_TIMEOUT))
+        engine = create_engine(url, connect_args={"timeout": timeout})
+        event.listen(engine, "connect", partial(_sqlite_pragmas, busy_timeout=timeout))
+        event.listen(engine, "handle_error", partial(translate, busy_timeout=timeout))
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    engine = create_engine(url, pool_pre_ping=True)
+    event.listen(engine, "handle_error", translate)
+    return engine
 
 
-def _sqlite_pragmas(dbapi_connection, _record) -> None:
+def _sqlite_pragmas(dbapi_connection, _record, *, busy_timeout: float) -> None:
     cursor = dbapi_connection.cursor()
     # WAL lets readers (status, exports) run while a harvest writes; NORMAL is durable with WAL.
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout * 1000)}")
     cursor.close()
 
 

@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Engine, and_, case, delete, func, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import OperationalError, SQLAlchemyError
+from sqlalchemy.exc import OperationalError
 
 from errors import StoreError
 from schemas import RunReport
 from store import tables as t
 from store.database import SchemaOutOfDate, current_revision, head_revision, make_engine, upgrade
+from store.failures import attempts
+from store.locks import HarvestLock, acquire
 from store.merged import MergedStore
 
 # Bound parameters per statement stay well under SQLite's and PostgreSQL's limits.
@@ -46,6 +49,8 @@ class MappedRow:
     publication_year: int | None = None
     issue_count: int = 0
     mapping_error: str | None = None
+    quality_score: float | None = None
+    quality: dict[str, Any] | None = None  # a RecordQuality dump
 
 
 @dataclass(slots=True)
@@ -91,6 +96,7 @@ class Store(MergedStore):
         self.url = url
         self.engine = engine or make_engine(url)
         self.dialect = self.engine.dialect.name
+        self._locks: list[HarvestLock] = []
 
     # -- schema -------------------------------------------------------------------------------
 
@@ -124,6 +130,23 @@ class Store(MergedStore):
 
     def close(self) -> None:
         self.engine.dispose()
+
+    # -- harvest locks ------------------------------------------------------------------------
+
+    @contextmanager
+    def harvest_lock(self, key: str, source_id: str) -> Iterator[HarvestLock]:
+        """Hold the harvest lock of a source or chunk for a run, or raise SourceBusyError."""
+        lock = acquire(self.engine, key, source_id)
+        self._locks.append(lock)
+        try:
+            yield lock
+        finally:
+            self._locks.remove(lock)
+            lock.release()
+
+    def _verify_locks(self) -> None:
+        for lock in self._locks:
+            lock.verify()
 
     # -- runs ---------------------------------------------------------------------------------
 
@@ -166,6 +189,7 @@ class Store(MergedStore):
             duration_s=report.duration_s, pages=report.pages, live_after=report.live_after,
             error=report.error,
             error_samples=[s.model_dump() for s in report.error_samples],
+            quality=report.quality.model_dump() if report.quality else None,
             **report.counts.model_dump(),
         )
 
@@ -203,7 +227,7 @@ class Store(MergedStore):
             window_from=row["window_from"], window_until=row["window_until"],
             started_at=row["started_at"], finished_at=row["finished_at"], counts=counts,
             error=row["error"], error_samples=row["error_samples"] or [], pages=row["pages"],
-            live_after=row["live_after"],
+            live_after=row["live_after"], quality=row["quality"],
         )
 
     # -- state --------------------------------------------------------------------------------
@@ -248,8 +272,9 @@ class Store(MergedStore):
         are deletions of live records, kept pending until the run decides (the deletion guard).
         """
         now = _now()
-        try:
-            with self.engine.begin() as conn:
+        for attempt in attempts(f"Writing a page of {len(raw)} records", source=source_id,
+                                before_retry=self._verify_locks):
+            with attempt, self.engine.begin() as conn:
                 if held:
                     self._hold(conn, source_id, held, checkpoint.run_id if checkpoint else None)
                 if seen:
@@ -277,9 +302,6 @@ class Store(MergedStore):
                         "checkpoint_window_until": checkpoint.window_until,
                         "checkpoint_max_datestamp": checkpoint.max_datestamp,
                     })
-        except SQLAlchemyError as exc:
-            raise StoreError(f"Writing a page of {len(raw)} records failed and was rolled back: "
-                             f"{getattr(exc, 'orig', exc)}.", source=source_id) from exc
 
     def clear_seen(self, source_id: str) -> None:
         with self.engine.begin() as conn:
@@ -336,7 +358,7 @@ class Store(MergedStore):
                 conn.execute(update(t.records).where(
                     rec.source_id == source_id, rec.identifier == identifier).values(
                     deleted=True, record=None, content_sha256=None, mapping_error=None,
-                    updated_at=now, mapped_at=now,
+                    quality_score=None, quality=None, updated_at=now, mapped_at=now,
                     **({"datestamp": datestamp} if datestamp else {})))
             conn.execute(delete(t.held_deletions).where(held.source_id == source_id))
         return len(rows)
@@ -371,12 +393,13 @@ class Store(MergedStore):
                        publication_year=r.publication_year, datestamp=r.datestamp,
                        content_sha256=r.content_sha256, record=r.record,
                        issue_count=r.issue_count, mapping_error=r.mapping_error,
+                       quality_score=r.quality_score, quality=r.quality,
                        mapped_at=now, updated_at=now) for r in rows]
         statement = self._insert(t.records)
         excluded = statement.excluded
         columns = ("deleted", "doi", "title", "resource_type_general", "publication_year",
                    "datestamp", "content_sha256", "record", "issue_count", "mapping_error",
-                   "mapped_at")
+                   "quality_score", "quality", "mapped_at")
         set_ = {name: excluded[name] for name in columns}
         # updated_at moves only when the mapped content changed, so exports stay incremental.
         set_["updated_at"] = _case_changed(t.records.c.content_sha256,
@@ -419,6 +442,20 @@ class Store(MergedStore):
                 found.update((row.identifier, (row.content_sha256, row.deleted)) for row in rows)
         return found
 
+    def mapped_states(self, source_id: str, identifiers: Iterable[str],
+                      ) -> dict[str, tuple[str | None, bool, dict[str, Any] | None]]:
+        """(content sha256, deleted, quality) of the stored mapped records among `identifiers`:
+        what remap compares to decide whether a record needs rewriting."""
+        c = t.records.c
+        found: dict[str, tuple[str | None, bool, dict[str, Any] | None]] = {}
+        with self.engine.connect() as conn:
+            for chunk in _chunks(list(identifiers)):
+                rows = conn.execute(select(c.identifier, c.content_sha256, c.deleted, c.quality)
+                                    .where(c.source_id == source_id, c.identifier.in_(chunk)))
+                found.update((row.identifier, (row.content_sha256, row.deleted, row.quality))
+                             for row in rows)
+        return found
+
     def write_mapped(self, source_id: str, rows: Sequence[MappedRow]) -> None:
         with self.engine.begin() as conn:
             self._upsert_mapped(conn, source_id, rows, _now())
@@ -446,6 +483,53 @@ class Store(MergedStore):
                 return
             last = rows[-1]["id"]
             yield from rows
+
+    def iter_quality(self, source_id: str, batch: int = 1000) -> Iterator[list[dict[str, Any]]]:
+        """A source's live records in keyset-paged batches of {identifier, quality,
+        mapping_error, record}; `record` (the mapped JSON) only where no quality is stored yet
+        (rows mapped before revision 0006), so it can be scored on the fly."""
+        c = t.records.c
+        unscored = case((c.quality.is_(None), c.record), else_=None).label("record")
+        last = 0
+        while True:
+            query = (select(c.id, c.identifier, c.quality, c.mapping_error, unscored)
+                     .where(c.source_id == source_id, c.deleted.is_(False), c.id > last)
+                     .order_by(c.id).limit(batch))
+            with self.engine.connect() as conn:
+                rows = [dict(row) for row in conn.execute(query).mappings()]
+            if not rows:
+                return
+            last = rows[-1]["id"]
+            yield rows
+
+    def titles(self, source_id: str, identifiers: Iterable[str]) -> dict[str, str | None]:
+        """The main titles of a few of a source's records (e.g. a report's examples)."""
+        c = t.records.c
+        found: dict[str, str | None] = {}
+        with self.engine.connect() as conn:
+            for chunk in _chunks(list(identifiers)):
+                rows = conn.execute(select(c.identifier, c.title).where(
+                    c.source_id == source_id, c.identifier.in_(chunk)))
+                found.update((row.identifier, row.title) for row in rows)
+        return found
+
+    def quality_overview(self) -> dict[str, dict[str, Any]]:
+        """Per source, over its scored live records: records, mean score and the shares with a
+        DOI, a recognised licence, an ORCID iD and a ROR id, computed in the database."""
+        c = t.records.c
+        flags = ("has_doi", "has_licence", "has_orcid", "has_ror")
+        query = (select(c.source_id, func.count().label("records"),
+                        func.avg(c.quality_score).label("mean_score"),
+                        *(func.sum(case((c.quality[flag].as_boolean(), 1), else_=0)).label(flag)
+                          for flag in flags))
+                 .where(c.deleted.is_(False), c.quality_score.is_not(None))
+                 .group_by(c.source_id).order_by(c.source_id))
+        with self.engine.connect() as conn:
+            rows = list(conn.execute(query).mappings())
+        return {row["source_id"]: {
+            "records": row["records"], "mean_score": float(row["mean_score"]),
+            **{f"share_{flag[4:]}": (row[flag] or 0) / row["records"] for flag in flags}}
+            for row in rows}
 
     def counts(self, source_id: str | None = None) -> dict[str, dict[str, int]]:
         """Per source: live, deleted and unmappable record counts."""

@@ -65,6 +65,8 @@ records = Table(
     Column("record", Json),
     Column("issue_count", Integer, nullable=False, default=0),
     Column("mapping_error", Text),
+    Column("quality_score", Float),  # revision 0006: RecordQuality.score
+    Column("quality", Json),  # revision 0006: the RecordQuality as JSON
     Column("mapped_at", UtcDateTime(), nullable=False),
     Column("updated_at", UtcDateTime(), nullable=False),
     UniqueConstraint("source_id", "identifier"),
@@ -95,6 +97,7 @@ harvest_runs = Table(
     Column("live_after", Integer),  # live records of the source when the run ended
     Column("error", Text),
     Column("error_samples", Json),
+    Column("quality", Json),  # revision 0006: the run's RunQuality
 )
 
 source_state = Table(

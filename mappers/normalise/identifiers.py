@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from urllib.parse import unquote
 
 _DOI_PREFIX = re.compile(
@@ -42,6 +43,7 @@ _ISBN = re.compile(r"^(?:isbn(?:-1[03])?:?\s*)?([\d][\d\s-]{8,16}[\dX])$", re.IG
 _URL = re.compile(r"^(?:https?|ftp)://[^\s/$.?#][^\s]*$", re.IGNORECASE)
 
 
+@lru_cache(maxsize=4096)
 def normalise_doi(text: str | None) -> str | None:
     """`10.xxxx/suffix` in lower case, from any usual spelling; None when it is not a DOI."""
     if not text:
@@ -64,6 +66,7 @@ def _orcid_check_digit(digits: str) -> str:
     return "X" if result == 10 else str(result)
 
 
+@lru_cache(maxsize=4096)
 def normalise_orcid(text: str | None) -> str | None:
     """`https://orcid.org/XXXX-XXXX-XXXX-XXXX` when the checksum holds, else None."""
     if not text:
@@ -77,6 +80,7 @@ def normalise_orcid(text: str | None) -> str | None:
     return "https://orcid.org/" + "-".join(match.groups()).upper()
 
 
+@lru_cache(maxsize=4096)
 def normalise_ror(text: str | None) -> str | None:
     """`https://ror.org/0xxxxxxNN` when the checksum holds, else None."""
     if not text:
@@ -93,6 +97,7 @@ def normalise_ror(text: str | None) -> str | None:
     return f"https://ror.org/{ror}"
 
 
+@lru_cache(maxsize=4096)
 def normalise_handle(text: str | None) -> str | None:
     """`prefix/suffix` from `hdl:`, `info:hdl/`, handle.net URLs or the bare form.
 

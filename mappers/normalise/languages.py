@@ -86,6 +86,7 @@ _TWO.add("sh")  # Serbo-Croatian: deprecated in ISO 639-1 but still valid in BCP
 _SUBTAG = re.compile(r"^[A-Za-z0-9]{1,8}$")
 
 
+@lru_cache(maxsize=4096)
 def normalise_language(code: str | None) -> str | None:
     """A BCP 47 tag with the ISO 639-1 code where one exists; None when it is not a language.
 
@@ -127,6 +128,12 @@ def normalise_language(code: str | None) -> str | None:
 MIN_DETECTABLE_CHARS = 20
 MIN_PROBABILITY = 0.80
 _LANGDETECT_TAGS = {"zh-cn": "zh", "zh-tw": "zh"}
+# langdetect reads every ASCII digit as a space (and collapses spaces), so texts that differ only
+# in their numbers ("Rainfall, 1998-2004" / "Rainfall, 2005-2011") give the same n-grams and the
+# same answer: one detection serves them all. Beyond langdetect's 10,000-character cut the
+# digits would move the cut, so long texts keep theirs.
+_NUMBERS = re.compile(r"[0-9]+")
+_LANGDETECT_MAX_CHARS = 10_000
 
 
 def detect_language(text: str | None) -> str | None:
@@ -139,11 +146,35 @@ def detect_language(text: str | None) -> str | None:
     collapsed = " ".join((text or "").split())
     if len(collapsed) < MIN_DETECTABLE_CHARS:
         return None
+    if len(collapsed) < _LANGDETECT_MAX_CHARS:
+        collapsed = _NUMBERS.sub("0", collapsed)
     return _detect(collapsed)
 
 
-@lru_cache(maxsize=8192)
+# Han characters (CJK ideographs), and the scripts that make Han text Japanese or Korean.
+_HAN = re.compile("[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+_KANA_OR_HANGUL = re.compile("[\u3040-\u30ff\u31f0-\u31ff\u1100-\u11ff\u3130-\u318f"
+                             "\uac00-\ud7af]")
+
+
+def _by_script(text: str) -> str | None:
+    """Chinese when most letters are Han and none is kana or hangul.
+
+    langdetect's n-grams confuse Traditional Chinese with Korean (a Taiwanese abstract comes out
+    "ko" at 0.99999): Korean profiles hold Hanja. The script settles it: Japanese text has kana,
+    Korean text has hangul, Han text with neither is Chinese.
+    """
+    if _KANA_OR_HANGUL.search(text):
+        return None
+    letters = sum(c.isalpha() for c in text)
+    han = len(_HAN.findall(text))
+    return "zh" if letters and han * 2 >= letters else None
+
+
+@lru_cache(maxsize=16384)
 def _detect(text: str) -> str | None:
+    if (by_script := _by_script(text)) is not None:
+        return by_script
     from langdetect import DetectorFactory, detect_langs  # slow to import: only when needed
     from langdetect.lang_detect_exception import LangDetectException
 

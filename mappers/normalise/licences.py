@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import NamedTuple
 from urllib.parse import urlsplit
 
@@ -100,6 +101,30 @@ _URL_RULES: tuple[UrlRule, ...] = (
 )
 
 
+# Open Definition licence pages: CKAN's default licence register links them (license_url) and
+# ckanext-dcat repeats them as dct:license. Their ids are CKAN's; cc-by and cc-by-sa name no
+# version, so they are recognised without an SPDX id.
+_OPEN_DEFINITION: dict[str, str | None] = {
+    "cc-zero": "CC0-1.0", "odc-pddl": "PDDL-1.0", "odc-by": "ODC-By-1.0",
+    "odc-odbl": "ODbL-1.0", "cc-by": None, "cc-by-sa": None,
+}
+# The EU Publications Office licence table (DCAT-AP's vocabulary for dct:license):
+# .../authority/licence/CC_BYNCSA_4_0, CC0, ODC_BL, EUPL_1_2.
+_EU_LICENCE_PATH = "/resource/authority/licence/"
+_EU_CC = re.compile(r"cc_(by(?:nc)?(?:sa|nd)?)_(\d)_(\d)")
+_EU_OTHER = {"cc0": "CC0-1.0", "odc_bl": "ODbL-1.0", "odc_by": "ODC-By-1.0",
+             "odc_pddl": "PDDL-1.0", "eupl_1_2": "EUPL-1.2"}
+
+
+def _eu_licence(code: str) -> str | None:
+    """The SPDX id of an EU licence table code (any case), e.g. CC_BYNC_4_0 -> CC-BY-NC-4.0."""
+    code = code.lower()
+    if cc := _EU_CC.fullmatch(code):
+        variant = "-".join(re.findall(r"by|nc|sa|nd", cc.group(1)))
+        return _cc_spdx(variant, f"{cc.group(2)}.{cc.group(3)}")
+    return _EU_OTHER.get(code)
+
+
 class NameRule(NamedTuple):
     """A licence name or abbreviation as written in free text, and its SPDX id."""
 
@@ -175,7 +200,10 @@ def _from_cc_url(host_path: str) -> tuple[str | None, str | None] | None:
 
 
 def _from_url(text: str) -> tuple[str | None, str | None] | None:
-    parts = urlsplit(text)
+    try:
+        parts = urlsplit(text)
+    except ValueError:  # e.g. "http://[::1": an unclosed IPv6 host is no licence URL
+        return None
     host = parts.netloc.lower().removeprefix("www.")
     path = parts.path.lower().rstrip("/")
     host_path = f"{host}{path}"
@@ -183,6 +211,16 @@ def _from_url(text: str) -> tuple[str | None, str | None] | None:
         return cc
     if host == "spdx.org" and path.startswith("/licenses/"):
         spdx = _SPDX_IDS.get(re.sub(r"\.(html|json|txt)$", "", path.removeprefix("/licenses/")))
+        return (spdx, _CANONICAL[spdx]) if spdx else None
+    if host == "opendefinition.org" and path.startswith("/licenses/"):
+        name = path.removeprefix("/licenses/")
+        if name in _OPEN_DEFINITION:
+            spdx = _OPEN_DEFINITION[name]
+            return (spdx, _CANONICAL[spdx]) if spdx else (
+                None, f"https://opendefinition.org/licenses/{name}/")
+        return None
+    if host == "publications.europa.eu" and path.startswith(_EU_LICENCE_PATH):
+        spdx = _eu_licence(path.removeprefix(_EU_LICENCE_PATH))
         return (spdx, _CANONICAL[spdx]) if spdx else None
     for rule in _URL_RULES:
         if rule.pattern.match(host_path):
@@ -196,6 +234,8 @@ def _from_cc_name(text: str) -> str | None:
     if match := _CC_ABBREVIATION.search(text):
         elements = set(re.split(r"[\s_-]+", match.group(1).lower())) - {"by"}
         version, port = match.group(2), match.group(3)
+        if version is None and (later := _VERSION.search(text, match.end())):
+            version = later.group(1)  # "Creative Commons Attribution (CC-BY) 4.0"
     elif "creative commons" in text.lower() and "attribution" in text.lower():
         elements = {code for code, pattern in _CC_ELEMENTS if pattern.search(text)}
         version_match = _VERSION.search(text)
@@ -211,6 +251,7 @@ def _from_cc_name(text: str) -> str | None:
     return (port and _cc_spdx(variant, version, port)) or _cc_spdx(variant, version)
 
 
+@lru_cache(maxsize=4096)
 def normalise_licence(uri_or_name: str | None) -> tuple[str | None, str | None]:
     """(SPDX id, canonical URI) for a licence URL, SPDX id or name; (None, None) if unknown.
 

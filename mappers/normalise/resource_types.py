@@ -41,6 +41,9 @@ _BY_NAME.update({
     "datacatalog": "Collection", "webapplication": "InteractiveResource",
     "presentationdigitaldocument": "Presentation", "creativework": "Other",
     "publicationissue": "Journal", "musicrecording": "Sound",
+    # EU Publications Office resource-type table (codes, as local names of its IRIs)
+    "audio": "Sound", "videoclip": "Audiovisual", "webpage": "InteractiveResource",
+    "webservice": "Service",
     # CKAN and DCAT
     "data": "Dataset", "document": "Text", "dataservice": "Service", "datasetseries":
     "Collection", "catalog": "Collection", "application": "Software", "api": "Service",
@@ -60,8 +63,13 @@ _COAR: dict[str, str] = {
     "c_ab20": "OutputManagementPlan", "c_e9a0": "InteractiveResource",
 }
 
+# Every concept of the EU dataset-type table (STATISTICAL, GEOSPATIAL, TEST_DATA, ...) is a
+# kind of dataset; DCAT-AP recommends it for dct:type.
+_EU_DATASET_TYPE = re.compile(
+    r"^https?://publications\.europa\.eu/resource/authority/dataset-type/\w+/?$", re.IGNORECASE)
 _VOCABULARY_PREFIX = re.compile(
     r"^(?:info:eu-repo/semantics/|https?://purl\.org/dc/dcmitype/|dcmitype:|"
+    r"https?://publications\.europa\.eu/resource/authority/resource-type/|"
     r"https?://schema\.org/|schema:|https?://www\.w3\.org/ns/dcat#|dcat:|doc-type:|"
     r"https?://purl\.org/coar/resource_type/|coar:)",
     re.IGNORECASE)
@@ -72,12 +80,14 @@ def resource_type_general(value: str | None) -> str | None:
     """The DataCite resourceTypeGeneral a type name or URI stands for; None when unknown.
 
     Knows DataCite's own names (any case, plus kernel 3's "Film"), DCMI types, info:eu-repo
-    semantics, COAR resource types (labels and concept URIs), schema.org types and the usual
-    CKAN/DCAT types.
+    semantics, COAR resource types (labels and concept URIs), schema.org types, the EU
+    resource-type and dataset-type tables and the usual CKAN/DCAT types.
     """
     text = (value or "").strip()
     if not text:
         return None
+    if _EU_DATASET_TYPE.match(text):
+        return "Dataset"
     local = _VOCABULARY_PREFIX.sub("", text, count=1).rstrip("/")
     if (coar := _COAR.get(local.lower())) is not None:
         return coar

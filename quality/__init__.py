@@ -1,0 +1,1 @@
+"""Metadata quality: scoring records, aggregating a source's report, summarising a run."""
