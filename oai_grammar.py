@@ -19,8 +19,9 @@ ARGUMENTS = {  # verb -> (required, optional) arguments besides the verb
 _SPEC_CHARS = r"[A-Za-z0-9\-_.!~*'()]"
 SET_SPEC = re.compile(rf"{_SPEC_CHARS}+(:{_SPEC_CHARS}+)*\Z")
 PREFIX = re.compile(rf"{_SPEC_CHARS}+\Z")
-DAY = re.compile(r"\d{4}-\d{2}-\d{2}\Z")
-SECOND = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z\Z")
+# [0-9], not \d: a datestamp is ASCII; \d would let "٢٠٢٤-٠٣-٠١" through to strptime.
+DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}\Z")
+SECOND = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z\Z")
 MAX_ARGUMENT = 1024  # longer arguments are not ours to look up; tokens are ~200 characters
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
 

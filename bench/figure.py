@@ -71,6 +71,9 @@ def become_subreaper() -> None:
 def reap_workers(timeout_s: float = 2.0) -> None:
     """Stop multiprocessing's helper processes (they outlive a pool until interpreter exit)
     and reap every descendant that has ended, so RUSAGE_CHILDREN covers them."""
+    pool = sys.modules.get("pipeline.mapping_pool")
+    if pool is not None:
+        pool.shutdown_workers()  # the mapping workers are kept for reuse until asked to stop
     for module_name, attribute in (("multiprocessing.forkserver", "_forkserver"),
                                    ("multiprocessing.resource_tracker", "_resource_tracker")):
         helper = getattr(sys.modules.get(module_name), attribute, None)

@@ -42,15 +42,15 @@ class JsonLinesExporter:
 
     def write(self, item: ExportItem) -> None:
         line: dict = {"id": item.id, "datestamp": item.datestamp.isoformat()}
-        if item.deleted or item.record is None:
+        record = None if item.deleted else item.data
+        if record is None:
             line["deleted"] = True
             line.update(sources=list(item.sources), sets=list(item.sets))
         else:
-            record = item.record.model_dump(mode="json", exclude_none=True,
-                                            exclude_defaults=True)
-            if not self.options.include_emails:
-                for contact in record.get("contact_points", ()):
-                    contact.pop("email", None)
+            if not self.options.include_emails and record.get("contact_points"):
+                record = {**record, "contact_points": [
+                    {k: v for k, v in contact.items() if k != "email"}
+                    for contact in record["contact_points"]]}
             line.update(sources=list(item.sources), sets=list(item.sets),
                         field_provenance={k: list(v) for k, v in item.field_provenance.items()},
                         record=record)

@@ -285,7 +285,13 @@ def dataset_records(graph: Graph, url: str, nodes: list[Any] | None = None
             failed.append(FailedRecord(identifier=_plain_identifier(graph, node), url=url,
                                        reason=str(exc)))
             continue
-        payload = canonical_payload(description)
+        try:
+            payload = canonical_payload(description)
+        except Exception as exc:  # noqa: BLE001 - rdflib refuses bad IRIs with a bare Exception
+            failed.append(FailedRecord(
+                identifier=_plain_identifier(graph, node), url=url,
+                reason=f"The dataset's description cannot be written as N-Triples: {exc}"))
+            continue
         # The mapper gets the description already parsed; its blank nodes are named otherwise
         # than in the payload, which no mapping depends on.
         records.append(RawRecord(

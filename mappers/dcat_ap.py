@@ -130,8 +130,19 @@ def _order(graph: Graph, values: Iterable[Any], language: str | None) -> list[An
 def _signature(graph: Graph, node: Any) -> str:
     """What a blank node says (its statements without other blank nodes): a sort key that
     holds from one parse to the next, unlike the node's label."""
-    return "\n".join(sorted(f"{p} {o.n3()}" for p, o in graph.predicate_objects(node)
+    return "\n".join(sorted(f"{p} {_n3(o)}" for p, o in graph.predicate_objects(node)
                             if not isinstance(o, BNode)))
+
+
+def _n3(term: Any) -> str:
+    """term.n3(); rdflib refuses that (with a bare Exception) for an IRI it finds invalid, such
+    as a partner's <a\\b> that its N-Triples parser took, or a literal typed with one."""
+    try:
+        return term.n3()
+    except Exception:  # noqa: BLE001 - rdflib raises nothing more specific
+        if isinstance(term, Literal):
+            return f'"{term}"@{term.language or ""}^^<{term.datatype or ""}>'
+        return f"<{term}>"
 
 
 def _objects(graph: Graph, node: Any, *predicates: Any) -> list[Any]:

@@ -18,7 +18,6 @@ from exporters import get_exporter
 from exporters.base import ExportItem, ExportOptions
 from pipeline.merge import MergeReport, merge_catalogue, merge_needed
 from pipeline.progress import Progress
-from schemas import Record
 from store import MergedRow, Store
 
 log = logging.getLogger("os10.export")
@@ -29,8 +28,7 @@ def export_item(row: MergedRow) -> ExportItem:
     live = not row.deleted and row.record is not None
     return ExportItem(
         id=row.merged_id, datestamp=row.datestamp, deleted=not live,
-        record=Record.model_validate(row.record) if live else None,
-        sources=tuple(row.sources),
+        data=row.record if live else None, sources=tuple(row.sources),
         field_provenance={k: tuple(v) for k, v in row.field_provenance.items()},
         sets=tuple(row.sets))
 

@@ -44,7 +44,8 @@ log = logging.getLogger("os10.provider.catalog")
 
 HYDRA = Namespace("http://www.w3.org/ns/hydra/core#")
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-_AFTER = re.compile(r"(-?\d{1,20})\.(\d{1,20})\Z")
+_AFTER = re.compile(r"(-?[0-9]{1,20})\.([0-9]{1,19})\Z")
+_MAX_ID = 2**63 - 1  # the largest row id a database column holds
 
 
 class RdfFormat(NamedTuple):
@@ -241,7 +242,9 @@ def _arguments(request: Request) -> tuple[int, datetime | None, tuple[datetime, 
         return values[0]
 
     page_text = single("page") or "1"
-    if not page_text.isdigit() or not 1 <= int(page_text) <= 10_000_000:
+    # isascii too: "²" is a digit to isdigit() that int() refuses.
+    if not (page_text.isascii() and page_text.isdigit()) or len(page_text) > 8 or \
+            not 1 <= int(page_text) <= 10_000_000:
         raise CatalogueError(f"page must be a whole number from 1, not {page_text[:40]!r}.")
     since = None
     if (text := single("modified_since")) is not None:
@@ -249,7 +252,7 @@ def _arguments(request: Request) -> tuple[int, datetime | None, tuple[datetime, 
     after = None
     if (text := single("after")) is not None:
         match = _AFTER.match(text)
-        if not match:
+        if not match or int(match.group(2)) > _MAX_ID:
             raise CatalogueError("after is not a position this catalogue handed out.")
         try:
             after = (_EPOCH + timedelta(microseconds=int(match.group(1))), int(match.group(2)))
@@ -266,10 +269,11 @@ def parse_since(text: str) -> datetime:
             moment = datetime.combine(date.fromisoformat(value), datetime.min.time())
         else:
             moment = datetime.fromisoformat(value.replace("Z", "+00:00").replace("z", "+00:00"))
-    except ValueError:
+        # OverflowError: an offset that moves 0001-01-01 or 9999-12-31 out of the calendar.
+        return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+    except (ValueError, OverflowError):
         raise CatalogueError(f"modified_since={value[:40]!r} is not an ISO 8601 date or "
                              "date-time (like 2024-05-01 or 2024-05-01T12:00:00Z).") from None
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 def _iso(moment: datetime) -> str:

@@ -277,7 +277,12 @@ def _bound(value: str, name: str, *, end: bool) -> datetime:
         moment = datetime.strptime(value, fmt).replace(tzinfo=UTC)
     except ValueError:
         raise OaiRequestError("badArgument", f"{name}={value!r} is not a valid date.") from None
-    return moment + span - timedelta(microseconds=1) if end else moment
+    if not end:
+        return moment
+    try:
+        return moment + span - timedelta(microseconds=1)
+    except OverflowError:  # until the last day or second of 9999: the end of time itself
+        return datetime.max.replace(tzinfo=UTC)
 
 
 # -- sets -----------------------------------------------------------------------------------

@@ -42,6 +42,7 @@ from datetime import UTC, datetime, timedelta
 _VERSION = 1
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MAX_LENGTH = 2048  # ours are ~200 characters; anything far longer is not one of ours
+_MAX_INT = 2**63 - 1  # the largest row id, cursor or count a database column holds
 
 
 class TokenError(ValueError):
@@ -84,10 +85,16 @@ class ResumptionToken:
             if version != _VERSION:
                 raise TokenError("The resumption token is from another version of this server.")
             after = None if after_stamp is None else (_datetime(after_stamp), int(after_id))
+            cursor, size = int(cursor), int(size)
+            # The key is derived from the public repository id, so a client can sign a token:
+            # a position no list has (a row id no database column holds) is refused here.
+            if not (0 <= cursor <= _MAX_INT and 0 <= size <= _MAX_INT) or (
+                    after is not None and not 0 <= after[1] <= _MAX_INT):
+                raise TokenError("The resumption token holds a position outside any list.")
             return cls(verb=str(verb), prefix=str(prefix),
                        set_spec=None if set_spec is None else str(set_spec),
                        since=None if since is None else _datetime(since),
-                       until=_datetime(until), after=after, cursor=int(cursor), size=int(size))
+                       until=_datetime(until), after=after, cursor=cursor, size=size)
         except TokenError:
             raise
         except (ValueError, TypeError, OverflowError) as exc:

@@ -244,7 +244,8 @@ class _Handler(BaseHTTPRequestHandler):
             self.close_connection = True
             return Reply.text(411, "Send the form with a Content-Length, not chunked.")
         length = self.headers.get("Content-Length")
-        if length is None or not length.strip().isdigit():
+        # isascii too: "²" (a Latin-1 header byte) is a digit to isdigit() that int() refuses.
+        if length is None or not (length.strip().isascii() and length.strip().isdigit()):
             self.close_connection = True
             return Reply.text(411, "A POST needs a Content-Length.")
         if int(length) > MAX_BODY:

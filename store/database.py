@@ -14,6 +14,7 @@ from sqlalchemy.engine import make_url
 
 from errors import StoreError
 from store.failures import translate
+from store.types import dump_json, load_json
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 # Seconds a SQLite writer waits for another one; `?timeout=S` in the URL overrides it.
@@ -32,11 +33,13 @@ def make_engine(url: str) -> Engine:
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         timeout = float(make_url(url).query.get("timeout", SQLITE_BUSY_TIMEOUT))
-        engine = create_engine(url, connect_args={"timeout": timeout})
+        engine = create_engine(url, connect_args={"timeout": timeout},
+                               json_serializer=dump_json, json_deserializer=load_json)
         event.listen(engine, "connect", partial(_sqlite_pragmas, busy_timeout=timeout))
         event.listen(engine, "handle_error", partial(translate, busy_timeout=timeout))
         return engine
-    engine = create_engine(url, pool_pre_ping=True)
+    engine = create_engine(url, pool_pre_ping=True, json_serializer=dump_json,
+                           json_deserializer=load_json)
     event.listen(engine, "handle_error", translate)
     return engine
 

@@ -2,14 +2,28 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 
+import orjson
 from sqlalchemy import JSON, DateTime
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.types import TypeDecorator
 
 Json = JSON().with_variant(JSONB(), "postgresql")
 
+
+def dump_json(value) -> str:
+    """The engines' JSON serialiser: orjson (several times faster than `json` on records of a
+    few KB, which every page write and every export read pays), `json` for what orjson refuses
+    (integers beyond 64 bits, non-string keys)."""
+    try:
+        return orjson.dumps(value).decode()
+    except (orjson.JSONEncodeError, TypeError):
+        return json.dumps(value)
+
+
+load_json = orjson.loads
 
 class UtcDateTime(TypeDecorator):
     """Timezone-aware UTC in, timezone-aware UTC out; SQLite keeps naive UTC text."""

@@ -486,3 +486,24 @@ def test_a_payload_holds_the_dataset_and_what_it_reaches_but_not_other_datasets(
     assert records["http://ex.org/a"].endswith(" .\n")
     assert records["http://ex.org/a"].splitlines() == sorted(records["http://ex.org/a"]
                                                              .splitlines())
+
+
+def test_a_dataset_whose_iris_rdflib_cannot_write_fails_alone():
+    from rdflib import Graph, Literal, Namespace, URIRef
+    from rdflib.namespace import DCAT, DCTERMS, RDF
+
+    from harvesters.dcat import dataset_records
+
+    ex = Namespace("https://data.example.org/")
+    graph = Graph()
+    for name in ("good", "bad"):
+        graph.add((ex[name], RDF.type, DCAT.Dataset))
+        graph.add((ex[name], DCTERMS.title, Literal(f"The {name} dataset")))
+    # A JSON-LD "@id" with a space parses into an IRI that N-Triples cannot carry.
+    graph.add((ex["bad"], DCAT.landingPage, URIRef("https://data.example.org/a page")))
+    records, failed = dataset_records(graph, "https://data.example.org/catalog")
+    assert [r.identifier for r in records] == ["https://data.example.org/good"]
+    assert [f.identifier for f in failed] == ["https://data.example.org/bad"]
+    assert failed[0].reason.startswith("The dataset's description cannot be written as "
+                                       "N-Triples")
+    assert failed[0].url == "https://data.example.org/catalog"
