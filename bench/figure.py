@@ -34,6 +34,7 @@ FIGURES: dict[str, tuple[str, str]] = {
     "limit_load_pg": ("bench.limits", "load_pg"),
     "limit_load_sqlite": ("bench.limits", "load_sqlite"),
     "baseline": ("bench.baseline", "run"),
+    "baseline_flat": ("bench.baseline", "run_flat"),
     "harvest_first": ("bench.os10", "harvest_first"),
     "harvest_incremental_nochange": ("bench.os10", "harvest_incremental_nochange"),
     "harvest_full_unchanged": ("bench.os10", "harvest_full_unchanged"),

@@ -20,6 +20,7 @@ COMPARATORS: dict[str, tuple[str | None, bool]] = {
     "limit_load_pg": ("limit_extract", False),
     "limit_load_sqlite": ("limit_extract", False),
     "baseline": ("limit_extract", False),
+    "baseline_flat": ("limit_extract", False),
     "harvest_first": ("limit_extract", True),
     "harvest_full_unchanged": ("limit_extract", True),
     "harvest_first_oai_dc": ("limit_extract_oai_dc", False),

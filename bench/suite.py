@@ -83,6 +83,8 @@ def plan(options: Options, feed_url: str, work: Path,
             Step("limit_load_pg" if db == "postgres" else "limit_load_sqlite", "limit", db,
                  {**base, "db": db, "db_url": urls[db]["scratch"]}),
             Step("baseline", "baseline", db, {**base, "db": db, "db_url": urls[db]["scratch"]}),
+            Step("baseline_flat", "baseline", db,
+                 {**base, "db": db, "db_url": urls[db]["scratch"]}),
             Step("harvest_first", "os10", db, store, chain=f"store-{db}"),
             *(Step(name, "os10", db, store, chain=f"store-{db}") for name in (
                 "harvest_incremental_nochange", "harvest_full_unchanged", "remap", "merge",

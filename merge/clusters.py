@@ -60,12 +60,11 @@ def cluster(keys: Mapping[int, tuple[str, Iterable[str]]],
     Each cluster is sorted, and clusters are ordered by their oldest (lowest) record id, so the
     result does not depend on the order records were read in.
     """
-    sets = UnionFind()
+    sets = UnionFind()  # record ids (int) and keys (str) are told apart by their type
     for record_id, (source_id, record_keys) in keys.items():
-        sets.add(("record", record_id))
+        sets.add(record_id)
         for key in record_keys:
             if links(key, source_id, duplicate_sources):
-                sets.union(("record", record_id), ("key", key))
-    clusters = [sorted(item[1] for item in group if item[0] == "record")
-                for group in sets.groups()]
+                sets.union(record_id, key)
+    clusters = [sorted(item for item in group if type(item) is int) for group in sets.groups()]
     return sorted((c for c in clusters if c), key=lambda c: c[0])

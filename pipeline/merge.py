@@ -19,7 +19,7 @@ import hashlib
 import json
 import logging
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from datetime import timedelta
@@ -38,11 +38,13 @@ log = logging.getLogger("os10.merge")
 # transaction was slow to commit) are still looked at; those already merged are skipped by hash.
 WATERMARK_GRACE = timedelta(minutes=10)
 # Harvested records per transaction; whole clusters, so a unit may be larger.
-UNIT_RECORDS = 2000
+UNIT_RECORDS = 1000
 # A full merge keeps the records it read for their keys, up to this many, instead of reading
 # them again for the merge itself. A decoded record costs about 25 KB, so this bounds the cache
-# near 100 MB: larger catalogues are read again a unit at a time and memory stays flat.
-FULL_CACHE_RECORDS = 4_000
+# near 25 MB: larger catalogues are read again a unit at a time and memory stays flat.
+FULL_CACHE_RECORDS = 1_000
+# Records decoded at a time while a full merge reads every record for its keys.
+FULL_READ_BATCH = 250
 TOMBSTONE_SHA256 = hashlib.sha256(b'{"deleted":true}').hexdigest()
 
 
@@ -158,25 +160,28 @@ class _Run:
     # -- finding what to recompute ------------------------------------------------------------
 
     def full(self):
-        keys: dict[int, tuple[str, set[str]]] = {}
+        keys: dict[int, tuple[str, tuple[str, ...]]] = {}
         cache: dict[int, MemberRecord] | None = {}
         highest = None
-        for batch in self.store.iter_member_records():
+        for batch in self.store.iter_member_records(batch=FULL_READ_BATCH):
             for member in batch:
                 if highest is None or (member.updated_at and member.updated_at > highest):
                     highest = member.updated_at
                 if member.live:
-                    keys[member.record_id] = (member.source_id, record_keys(member.record))
+                    keys[member.record_id] = (member.source_id,
+                                              tuple(record_keys(member.record)))
                     if cache is not None:
                         cache[member.record_id] = member
             if cache is not None and len(cache) > FULL_CACHE_RECORDS:
                 cache = None  # too many to hold: read them again, a unit at a time
+            del batch  # before the next is read: two decoded batches at once are the peak
         self.store.rebuild_merge_keys(keys)
-        links_ = self.store.all_member_links()
         self.report.changed_records = len(keys)
+        clusters = cluster(keys, self.duplicate_sources)
+        del keys  # the clusters are all the rest needs: a large catalogue's keys go now
         load = self._load_from_store if cache is None else (
             lambda ids: [cache[i] for i in ids if i in cache])
-        self._recompute(keys, links_, load, everything=True)
+        self._recompute(clusters, self.store.all_member_links(), load, everything=True)
         return highest, set()
 
     def incremental(self, since):
@@ -202,7 +207,8 @@ class _Run:
         dup_keys = {k for k in touched if is_duplicate_key(k)}
         dup_keys |= {k for _, record_keys_ in keys.values() for k in record_keys_
                      if is_duplicate_key(k)}
-        self._recompute(keys, links_, lambda ids: [loaded[i] for i in ids if i in loaded])
+        self._recompute(cluster(keys, self.duplicate_sources), links_,
+                        lambda ids: [loaded[i] for i in ids if i in loaded])
         return highest, dup_keys
 
     def _reach(self, seeds: set[int]) -> set[int]:
@@ -233,10 +239,9 @@ class _Run:
 
     # -- recomputing ----------------------------------------------------------------------------
 
-    def _recompute(self, keys: Mapping[int, tuple[str, set[str]]], old_links: list[MemberLink],
+    def _recompute(self, clusters: list[list[int]], old_links: list[MemberLink],
                    load: Callable[[Iterable[int]], list[MemberRecord]], *,
                    everything: bool = False) -> None:
-        clusters = cluster(keys, self.duplicate_sources)
         old_by_record = {link.record_id: link for link in old_links}
         units = _units(clusters, old_links)
         written: set[str] = set()
@@ -352,24 +357,30 @@ class _Run:
         return taken
 
 
-def _units(clusters: list[list[int]], old_links: list[MemberLink]) -> list[_Unit]:
-    """Group clusters that share an old merged id, so each split or join is decided at once."""
-    sets = UnionFind()
+def _units(clusters: list[list[int]], old_links: list[MemberLink]) -> Iterator[_Unit]:
+    """Group clusters that share an old merged id, so each split or join is decided at once.
+
+    Units come in the order of their lowest record id. Without old links (a first merge) each
+    cluster is a unit of its own, made as it is needed.
+    """
+    if not old_links:
+        return (_Unit(clusters=[ids], record_ids=set(ids), old_members={}) for ids in clusters)
+    sets = UnionFind()  # record ids (int) and merged ids (str) are told apart by their type
     for ids in clusters:
         for record_id in ids:
-            sets.union(("cluster", ids[0]), ("record", record_id))
+            sets.union(ids[0], record_id)
     for link in old_links:
-        sets.union(("record", link.record_id), ("merged", link.merged_id))
+        sets.union(link.record_id, link.merged_id)
     first_of = {ids[0]: ids for ids in clusters}
     units: list[_Unit] = []
     unit_of: dict[str, _Unit] = {}
     for group in sets.groups():
         unit = _Unit(clusters=[], record_ids=set(), old_members={})
-        for kind, value in group:
-            if kind == "cluster":
-                unit.clusters.append(first_of[value])
-            elif kind == "record":
+        for value in group:
+            if type(value) is int:
                 unit.record_ids.add(value)
+                if value in first_of:
+                    unit.clusters.append(first_of[value])
             else:
                 unit.old_members[value] = []
                 unit_of[value] = unit
@@ -377,7 +388,7 @@ def _units(clusters: list[list[int]], old_links: list[MemberLink]) -> list[_Unit
         units.append(unit)
     for link in old_links:
         unit_of[link.merged_id].old_members[link.merged_id].append(link.record_id)
-    return sorted(units, key=lambda u: min(u.record_ids, default=0))
+    return iter(sorted(units, key=lambda u: min(u.record_ids, default=0)))
 
 
 def content_hash(record: dict | None, field_provenance: dict, sources: list[str],

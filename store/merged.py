@@ -12,6 +12,7 @@ import json
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from itertools import islice
 from typing import Any
 
 from sqlalchemy import and_, bindparam, delete, func, insert, select, tuple_, update
@@ -524,13 +525,13 @@ class MergedStore:
 
     def rebuild_merge_keys(self, keys: Mapping[int, tuple[str, Iterable[str]]]) -> None:
         """Replace the whole key index in one transaction (a full merge)."""
-        rows = [{"key": key, "record_id": record_id, "source_id": source_id}
+        rows = ({"key": key, "record_id": record_id, "source_id": source_id}
                 for record_id, (source_id, record_keys) in keys.items()
-                for key in set(record_keys)]
+                for key in set(record_keys))
         with self.engine.begin() as conn:
             conn.execute(delete(t.merge_keys))
-            for chunk in _chunks(rows, 2000):
-                conn.execute(insert(t.merge_keys), list(chunk))
+            while chunk := list(islice(rows, 2000)):
+                conn.execute(insert(t.merge_keys), chunk)
 
 
 def _state_digest(content_sha256: str, deleted: bool, members: list[list[str]]) -> str:
