@@ -12,6 +12,7 @@ and window resumes after the last stored page.
 from __future__ import annotations
 
 import logging
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -31,6 +32,8 @@ from store.repository import Checkpoint
 
 log = logging.getLogger("os10.harvest")
 MAX_ERROR_SAMPLES = 20
+# Pages fetched and handed to the mapping workers but not yet written; each is a few MB.
+PAGES_IN_FLIGHT = 2
 
 
 def harvest_source(store: Store, source: SourceConfig, *, full: bool = False,
@@ -91,25 +94,21 @@ def _harvest(store: Store, source: SourceConfig, lock: HarvestLock, state_key: s
     request = HarvestRequest(window_from=request_from, window_until=window_until, resume=resume,
                              validators=state.validators if mode == "incremental" else None)
     pool = MappingPool()
-    # One page in flight: while workers map page k, this process fetches and parses page k+1;
-    # pages are written in order, each with its checkpoint, so a resume stays exact.
-    pending: _PlannedPage | None = None
+    # Pages in flight: while workers map the pages submitted, this process fetches and parses
+    # the next; pages are written in order, each with its checkpoint, so a resume stays exact.
+    pending: deque[_PlannedPage] = deque()
     try:
         for page in harvester.pages(request):
             planned = _plan_page(store, source, page, report, pool, max_datestamp, track_seen)
             max_datestamp = planned.max_datestamp
-            if pending is not None:
-                # Not pending any more whatever happens: a page that failed to write must not
-                # be followed by the next one (its checkpoint would skip the failed page).
-                written, pending = pending, None
-                _write_page(store, source, written, report, mode, request, state_key)
-            pending = planned
+            pending.append(planned)
+            while len(pending) > PAGES_IN_FLIGHT:
+                _write_oldest(store, source, pending, report, mode, request, state_key)
             if meter:
                 meter.advance(len(page.records) + len(page.failed),
                               f"({report.counts.new} new, {report.counts.updated} updated)")
-        if pending is not None:
-            written, pending = pending, None
-            _write_page(store, source, written, report, mode, request, state_key)
+        while pending:
+            _write_oldest(store, source, pending, report, mode, request, state_key)
     except Os10Error as exc:
         _flush(store, source, pending, report, mode, request, state_key)
         _fail(store, report, str(exc), state_key)
@@ -214,17 +213,27 @@ def _write_page(store: Store, source: SourceConfig, planned: _PlannedPage, repor
         seen=planned.seen, held=planned.held)
 
 
-def _flush(store: Store, source: SourceConfig, pending: _PlannedPage | None,
-           report: RunReport, mode: str, request: HarvestRequest, state_key: str) -> None:
-    """After a failure elsewhere (say the next page would not come), keep the page that was
-    fetched whole but not yet written, so the rerun resumes after it."""
-    if pending is None:
-        return
+def _write_oldest(store: Store, source: SourceConfig, pending: deque[_PlannedPage],
+                  report: RunReport, mode: str, request: HarvestRequest, state_key: str) -> None:
+    """Write the oldest page in flight. When it fails, the later pages are dropped too: one
+    written after it would carry a checkpoint past the page that was lost."""
     try:
-        _write_page(store, source, pending, report, mode, request, state_key)
+        _write_page(store, source, pending.popleft(), report, mode, request, state_key)
+    except BaseException:
+        pending.clear()
+        raise
+
+
+def _flush(store: Store, source: SourceConfig, pending: deque[_PlannedPage],
+           report: RunReport, mode: str, request: HarvestRequest, state_key: str) -> None:
+    """After a failure elsewhere (say the next page would not come), keep the pages that were
+    fetched whole but not yet written, in order, so the rerun resumes after them."""
+    try:
+        while pending:
+            _write_oldest(store, source, pending, report, mode, request, state_key)
     except Exception:  # noqa: BLE001 - the original failure is the one to report
-        log.warning("Source %s: the last fetched page could not be kept; the rerun fetches it "
-                    "again.", source.id, exc_info=True)
+        log.warning("Source %s: the last fetched pages could not be kept; the rerun fetches "
+                    "them again.", source.id, exc_info=True)
 
 
 def _guard_deletions(store: Store, source: SourceConfig, report: RunReport,

@@ -41,7 +41,7 @@ class MappedRow:
     identifier: str
     deleted: bool
     datestamp: datetime | None
-    record: dict[str, Any] | None  # the common model as JSON-ready dict
+    record: dict[str, Any] | None  # the common model as a JSON-ready dict, or as JsonText
     content_sha256: str | None
     doi: str | None = None
     title: str | None = None

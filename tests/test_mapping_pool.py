@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
 import time
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -19,8 +21,9 @@ from pipeline.remap import remap
 from schemas import SourceConfig
 from simulator import Feed, SimulatorServer
 from simulator.records import render
-from store import Store
+from store import MappedRow, Store
 from store import tables as t
+from store.types import JsonText
 
 START = datetime(2024, 1, 1, tzinfo=UTC)
 ROOT = Path(__file__).resolve().parents[1]
@@ -39,6 +42,11 @@ def _jobs(count: int) -> list[MapJob]:
     return jobs
 
 
+def _decoded(rows: list[MappedRow]) -> list[MappedRow]:
+    return [replace(row, record=json.loads(row.record)) if isinstance(row.record, JsonText)
+            else row for row in rows]
+
+
 def test_workers_map_in_order_exactly_as_in_process():
     jobs = _jobs(60)
     at = datetime(2026, 1, 1, tzinfo=UTC)
@@ -47,10 +55,12 @@ def test_workers_map_in_order_exactly_as_in_process():
         rows = pool.submit("pool", at, jobs)()
         assert pool._executor is not None  # the batch really went to the workers
         again = MappingPool(workers=2, min_parallel_batch=10)
-        assert again.submit("pool", at, jobs)() == expected
+        assert _decoded(again.submit("pool", at, jobs)()) == expected
         assert again._executor is pool._executor  # and the workers are kept for the next run
     assert [r.identifier for r in rows] == [j.identifier for j in jobs]
-    assert rows == expected
+    # Records come back as the JSON the store writes as it is, the same record once decoded.
+    assert type(rows[0].record) is JsonText
+    assert _decoded(rows) == expected
     assert rows[-2].mapping_error and "not a DataCite <resource>" in rows[-2].mapping_error
     assert rows[-1].deleted and rows[-1].record is None
 
@@ -130,3 +140,21 @@ def _alive(pid: int) -> bool:
     # A zombie is dead too (its parent, the forkserver, may not have reaped it yet).
     status = Path(f"/proc/{pid}/status")
     return status.exists() and "\nState:\tZ" not in status.read_text()
+
+
+def test_records_mapped_by_workers_are_stored_as_json_objects(db_url):
+    """Worker rows carry their record as JSON text; each database stores it as the object, not
+    as a JSON string holding it."""
+    jobs = _jobs(20)[:20]
+    with MappingPool(workers=2, min_parallel_batch=10) as pool:
+        rows = pool.submit("pool", START, jobs)()
+    assert type(rows[0].record) is JsonText
+    store = Store.open(db_url)
+    try:
+        store.write_mapped("pool", rows)
+        stored = {m.identifier: m.record for batch in store.iter_member_records()
+                  for m in batch}
+    finally:
+        store.close()
+    assert stored == {row.identifier: json.loads(row.record) for row in rows}
+    assert stored["oai:pool:3"]["identifier"] == {"type": "DOI", "value": "10.5555/pool-3"}
