@@ -149,8 +149,8 @@ def parse(data: bytes | str, *, url: str | None = None, source: str | None = Non
     """
     if isinstance(data, str):
         data = data.encode("utf-8")
-    head = data[:4096].lstrip()
-    if b"<!DOCTYPE" in head.upper() or b"<!ENTITY" in head.upper():
+    head = data[:4096].upper()
+    if b"<!DOCTYPE" in head or b"<!ENTITY" in head:
         raise UnparseableResponseError(
             "The response declares a DTD or entities, which we refuse to process "
             "(protection against entity expansion and external entities).",

@@ -259,10 +259,16 @@ def _affiliation(draft: Draft, element: etree._Element, where: str) -> Affiliati
 def _names(draft: Draft, resource: etree._Element, ns: str, field: str) -> None:
     """Creators or contributors; kernel 3 "Funder" contributors become funding references."""
     tag = "creator" if field == "creators" else "contributor"
+    name_tag, given_tag, family_tag, id_tag, affiliation_tag = (qualify(ns, local) for local in (
+        f"{tag}Name", "givenName", "familyName", "nameIdentifier", "affiliation"))
     for element in resource.iterfind(qualify(ns, f"{field}/{tag}")):
-        name_element = element.find(qualify(ns, f"{tag}Name"))
-        given = text_of(element.find(qualify(ns, "givenName")))
-        family = text_of(element.find(qualify(ns, "familyName")))
+        # One pass over the children instead of a search per part (the first of each counts).
+        parts: dict[Any, list[etree._Element]] = {}
+        for part in element:
+            parts.setdefault(part.tag, []).append(part)
+        name_element = parts[name_tag][0] if name_tag in parts else None
+        given = text_of(parts[given_tag][0]) if given_tag in parts else None
+        family = text_of(parts[family_tag][0]) if family_tag in parts else None
         name = text_of(name_element) or ", ".join(p for p in (family, given) if p) or None
         if not name:
             draft.issue("empty_element", f"A {tag} without a name was skipped.", field=field,
@@ -270,12 +276,12 @@ def _names(draft: Draft, resource: etree._Element, ns: str, field: str) -> None:
             continue
         kind = _attribute(element, "contributorType") if tag == "contributor" else None
         where = f"{field}[{draft.position(field)}]"
-        identifiers = [i for e in element.iterfind(qualify(ns, "nameIdentifier"))
+        identifiers = [i for e in parts.get(id_tag, ())
                        if (i := _name_identifier(draft, e, where)) is not None]
         if kind == "Funder":
             _funder_contributor(draft, name, identifiers)
             continue
-        affiliations = [a for e in element.iterfind(qualify(ns, "affiliation"))
+        affiliations = [a for e in parts.get(affiliation_tag, ())
                         if (a := _affiliation(draft, e, where)) is not None]
         name_type = _attribute(name_element, "nameType") or \
             _infer_name_type(given, family, identifiers)

@@ -6,6 +6,8 @@ import hashlib
 import json
 from datetime import datetime
 
+import orjson
+
 from errors import MappingError
 from mappers import MapContext, get_mapper
 from quality.score import score_record
@@ -27,15 +29,16 @@ def content_digest(record_json: dict) -> str:
                                      separators=(",", ":")).encode()).hexdigest()
 
 
-def record_digest(record: Record) -> str:
-    """content_digest for a Record, serialised by pydantic (in Rust, several times faster than
-    sorting keys in `json`): the model's field order is fixed, so the hash is as stable."""
-    content = record.model_dump_json(exclude_none=True, exclude_defaults=True,
-                                     exclude=_HARVEST_TIME)
-    return hashlib.sha256(content.encode()).hexdigest()
-
-
-_HARVEST_TIME = {"provenance": {"harvested_at"}}
+def record_digest(data: dict) -> str:
+    """content_digest of a record as `map_one` dumps it (model field order, no None values or
+    defaults), serialised by orjson: the dict's order is the model's fixed field order, so the
+    hash is as stable as sorting keys, and the record is dumped once for both the store and
+    the hash. The same bytes as pydantic's model_dump_json with the same exclusions."""
+    provenance = data.get("provenance")
+    if provenance and "harvested_at" in provenance:
+        data = {**data, "provenance": {k: v for k, v in provenance.items()
+                                       if k != "harvested_at"}}
+    return hashlib.sha256(orjson.dumps(data)).hexdigest()
 
 
 def map_one(*, source_id: str, identifier: str, metadata_format: str, payload: bytes | None,
@@ -57,7 +60,7 @@ def map_one(*, source_id: str, identifier: str, metadata_format: str, payload: b
     quality = score_record(record)  # recomputed whenever a record is (re)mapped
     return MappedRow(
         identifier=identifier, deleted=False, datestamp=datestamp, record=data,
-        content_sha256=record_digest(record), doi=record.doi, title=record.main_title,
+        content_sha256=record_digest(data), doi=record.doi, title=record.main_title,
         resource_type_general=record.resource_type.general if record.resource_type else None,
         publication_year=record.publication_year, issue_count=len(record.issues),
         quality_score=quality.score, quality=quality.model_dump(),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -13,6 +14,9 @@ from pipeline.progress import Progress
 from store import MappedRow, Store
 
 log = logging.getLogger("os10.remap")
+
+# Batches of raw records read and handed to the mapping workers but not yet written.
+BATCHES_IN_FLIGHT = 2
 
 
 @dataclass
@@ -28,17 +32,19 @@ def remap(store: Store, source_ids: list[str] | None = None, *,
     report = RemapReport()
     meter = Progress("remap") if progress else None
     mapped_at = datetime.now(UTC)
-    # As in a harvest: workers map batch k while this process reads batch k+1 and writes k-1.
-    pending: list[_Batch] = []
+    # As in a harvest: workers map the batches in flight while this process reads the next
+    # and writes the oldest.
+    pending: deque[list[_Batch]] = deque()
     with MappingPool() as pool:
         for batch in store.iter_raw(source_ids):
-            submitted = [_submit(pool, source_id, rows, mapped_at)
-                         for source_id, rows in _by_source(batch).items()]
-            written, pending = pending, submitted
-            _write(store, written, report)
+            pending.append([_submit(pool, source_id, rows, mapped_at)
+                            for source_id, rows in _by_source(batch).items()])
+            while len(pending) > BATCHES_IN_FLIGHT:
+                _write(store, pending.popleft(), report)
             if meter:
                 meter.advance(len(batch), f"({report.changed} changed)")
-        _write(store, pending, report)
+        while pending:
+            _write(store, pending.popleft(), report)
     if meter:
         meter.finish()
     log.info("Remap: %d records, %d changed, %d failed to map.", report.seen, report.changed,
