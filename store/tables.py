@@ -47,6 +47,9 @@ raw_records = Table(
     Column("updated_at", UtcDateTime(), nullable=False),
     Column("run_id", Id),
     UniqueConstraint("source_id", "identifier"),
+    # Revision 0007: a harvest's unchanged-record check reads (sha256, deleted) from this index
+    # alone; from the table, SQLite walks each payload's overflow pages to reach sha256.
+    Index("ix_raw_records_digest", "source_id", "identifier", "sha256", "deleted"),
 )
 
 records = Table(
