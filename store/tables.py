@@ -47,9 +47,11 @@ raw_records = Table(
     Column("updated_at", UtcDateTime(), nullable=False),
     Column("run_id", Id),
     UniqueConstraint("source_id", "identifier"),
-    # Revision 0007: a harvest's unchanged-record check reads (sha256, deleted) from this index
-    # alone; from the table, SQLite walks each payload's overflow pages to reach sha256.
-    Index("ix_raw_records_digest", "source_id", "identifier", "sha256", "deleted"),
+    # Revision 0007, SQLite only: a harvest's unchanged-record check reads (sha256, deleted)
+    # from this index alone; from the table, SQLite walks each payload's overflow pages to reach
+    # sha256. PostgreSQL keeps large values out of line (TOAST) and needs no such index.
+    Index("ix_raw_records_digest", "source_id", "identifier", "sha256", "deleted").ddl_if(
+        dialect="sqlite"),
 )
 
 records = Table(
