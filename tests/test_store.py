@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import inspect, select
+from sqlalchemy import inspect, select, text
 
 from schemas import RunReport
 from store import MappedRow, RawRow, Store
@@ -32,6 +32,26 @@ def test_a_new_database_is_created_at_the_newest_schema(db_url):
     assert current_revision(store.engine) == head_revision()
     assert {"raw_records", "records", "harvest_runs", "source_state"} <= set(
         inspect(store.engine).get_table_names())
+
+
+def test_large_values_are_compressed_with_lz4_on_postgresql(pg_url):
+    store = Store.open(pg_url)
+    with store.engine.connect() as conn:
+        if "lz4" not in conn.execute(text("SELECT enumvals FROM pg_settings WHERE name = "
+                                          "'default_toast_compression'")).scalar():
+            pytest.skip("this PostgreSQL server was built without lz4")
+        compressed = set(conn.execute(text(
+            "SELECT attrelid::regclass::text, attname FROM pg_attribute "
+            "WHERE attcompression = 'l' AND NOT attisdropped")).all())
+    assert compressed == {("raw_records", "payload"), ("records", "record"),
+                          ("records", "quality"), ("merged_records", "record"),
+                          ("merged_records", "field_provenance")}
+
+
+def test_the_digest_index_exists_on_sqlite_only(db_url):
+    store = Store.open(db_url)
+    names = {index["name"] for index in inspect(store.engine).get_indexes("raw_records")}
+    assert ("ix_raw_records_digest" in names) == (store.dialect == "sqlite")
 
 
 def test_writing_the_same_page_twice_keeps_one_row_per_record(db_url):
