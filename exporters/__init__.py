@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import gc
+from collections.abc import Sequence
+
 from errors import ConfigError
+from exporters.base import ExportItem, ExportOptions
 from exporters.datacite_xml import DataCiteXmlExporter
 from exporters.dcat import DcatJsonLdExporter, DcatRdfXmlExporter, DcatTurtleExporter
 from exporters.jsonl import JsonLinesExporter
@@ -24,3 +28,18 @@ def get_exporter(name: str):
     except KeyError:
         known = ", ".join(sorted(EXPORTERS))
         raise ConfigError(f"There is no export format {name!r}. Known formats: {known}.") from None
+
+
+def render_entries(name: str, options: ExportOptions, items: Sequence[ExportItem]) -> str:
+    """What the `name` exporter's write() writes for these items, in order (it must have
+    `render`); run by the export workers, so its arguments and result cross processes.
+
+    The worker's own objects are kept out of the collector's full passes meanwhile: it holds
+    the mappers' language profiles, which every pass walked (half of decoding the records).
+    """
+    render = get_exporter(name)(None, options).render
+    gc.freeze()
+    try:
+        return "".join(map(render, items))
+    finally:
+        gc.unfreeze()

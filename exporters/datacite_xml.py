@@ -14,16 +14,17 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
-from typing import IO, ClassVar
+from functools import lru_cache
+from typing import IO, Any, ClassVar
 from urllib.parse import quote
 
 from lxml import etree
 
-from exporters.base import ExportItem, ExportOptions
+from exporters.base import ExportItem, ExportOptions, record_data
 from safexml import clean_text
-from schemas import Creator, GeoBox, GeoPoint, Record
+from schemas import Record
 from schemas import vocabularies as vocab
 
 KERNEL = "http://datacite.org/schema/kernel-4"
@@ -78,39 +79,6 @@ def _escape_attribute(text: str) -> str:
     return _escape(text).replace('"', "&quot;").replace("\n", "&#10;").replace("\t", "&#9;")
 
 
-class _Element:
-    """A node of the resource being written: plain objects and one join are several times
-    faster than building an lxml tree, which only `resource_element` needs (it parses)."""
-
-    __slots__ = ("attrib", "children", "name", "text")
-
-    def __init__(self, name: str, attrib: dict[str, str] | None = None,
-                 text: str | None = None) -> None:
-        self.name, self.attrib, self.text = name, attrib, text
-        self.children: list[_Element] = []
-
-    def __len__(self) -> int:
-        return len(self.children)
-
-    def append(self, child: _Element) -> None:
-        self.children.append(child)
-
-    def write(self, parts: list[str]) -> None:
-        parts.append("<" + self.name)
-        if self.attrib:
-            parts.extend(f' {key}="{_escape_attribute(value)}"'
-                         for key, value in self.attrib.items())
-        if self.children:
-            parts.append(">")
-            for child in self.children:
-                child.write(parts)
-            parts.append(f"</{self.name}>")
-        elif self.text:
-            parts.append(f">{_escape(self.text)}</{self.name}>")
-        else:
-            parts.append("/>")
-
-
 # The attributes the kernel types xs:anyURI. A value that is no URI reference would make the
 # resource invalid: what URIs cannot hold is percent-encoded, and what is still no URI
 # reference (a bad scheme or host, "1:x") is left out; the text it qualifies stays.
@@ -124,6 +92,7 @@ _URI_HEAD = re.compile(
     r"(?::\d+)?)?(?=[/?#]|\Z))?")  # and port
 
 
+@lru_cache(maxsize=4096)  # scheme URIs, licences, ORCID and ROR bases repeat across records
 def _uri(value: object) -> str:
     """An xs:anyURI attribute value, or "" (left out) when the text is no URI reference."""
     text = _text(value)
@@ -138,172 +107,268 @@ def _uri(value: object) -> str:
     return head.group() + _NOT_IN_URI.sub(encode, rest)
 
 
-def _sub(parent: _Element, name: str, text: object = None,
-         attrs: Iterable[tuple[str, object]] = (), lang: str | None = None) -> _Element:
-    attrib = {key: cleaned for key, value in attrs if value is not None and (
-        cleaned := _uri(value) if key in _URI_ATTRIBUTES else _text(value))} if attrs else {}
+# --- writing elements ------------------------------------------------------------------------------
+# The resource is written as text straight from the stored JSON: no model, no tree. Values are
+# cleaned (`_text`) and escaped in one step; an attribute whose value is None or empty once
+# cleaned is left out, and an element without text or children is written empty (<rights/>).
+
+Data = Mapping[str, Any]
+Parts = list[str]
+
+# Anything `_text` or the escapes would change inside a value; most values hold none of it.
+_SPECIAL = re.compile('[&<>"\r\n\t\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]')
+
+
+def _content(value: object) -> str:
+    """`_text(value)` escaped as element content."""
+    if value is None:
+        return ""
+    text = (value if isinstance(value, str) else str(value)).strip()
+    return text if _SPECIAL.search(text) is None else _escape(clean_text(text))
+
+
+xml_text = _content  # for the other XML writers (the OAI-PMH provider)
+
+
+def _attribute(value: object) -> str:
+    """`_text(value)` escaped as an attribute value."""
+    if value is None:
+        return ""
+    text = (value if isinstance(value, str) else str(value)).strip()
+    return text if _SPECIAL.search(text) is None else _escape_attribute(clean_text(text))
+
+
+@lru_cache(maxsize=4096)
+def _uri_attribute(value: object) -> str:
+    return _escape_attribute(_uri(value))
+
+
+def _attributes(pairs: Iterable[tuple[str, object]], lang: str | None = None) -> str:
+    """` name="value" ...` of the pairs whose value is not None or empty once cleaned."""
+    out = ""
+    for key, value in pairs:
+        if value is not None:
+            text = _uri_attribute(value) if key in _URI_ATTRIBUTES else _attribute(value)
+            if text:
+                out += f' {key}="{text}"'
     if lang and _LANGUAGE.match(lang):
-        attrib["xml:lang"] = lang
-    element = _Element(name, attrib, _text(text) if text is not None else None)
-    parent.children.append(element)
-    return element
+        out += f' xml:lang="{_escape_attribute(lang)}"'
+    return out
+
+
+def _lang_attribute(lang: str | None) -> str:
+    return f' xml:lang="{_escape_attribute(lang)}"' if lang and _LANGUAGE.match(lang) else ""
+
+
+def _leaf(parts: Parts, name: str, content: str, attributes: str = "") -> None:
+    """<name attributes>content</name>, or <name attributes/>; `content` is escaped text."""
+    parts.append(f"<{name}{attributes}>{content}</{name}>" if content
+                 else f"<{name}{attributes}/>")
+
+
+def _get(data: Data | None, key: str) -> Any:
+    return data.get(key) if data else None
+
+
+def _doi(record: Data) -> str | None:
+    identifier = record.get("identifier")
+    if identifier and (identifier.get("type") or "").upper() == "DOI":
+        return identifier.get("value")
+    return None
 
 
 # --- the mandatory properties ----------------------------------------------------------------------
 
-def _identifier(resource: _Element, record: Record, missing: list[str]) -> None:
+def _identifier(parts: Parts, record: Data, missing: list[str]) -> None:
     # DataCite's identifier is a DOI; any other primary identifier travels as an
     # alternateIdentifier (see _alternate_identifiers) and the DOI slot gets the placeholder.
-    doi = record.doi and _text(record.doi)
+    doi = _content(_doi(record))
     if not doi:
         missing.append("identifier")
-    _sub(resource, "identifier", doi or UNAVAILABLE, [("identifierType", "DOI")])
+    parts.append(f'<identifier identifierType="DOI">{doi or UNAVAILABLE}</identifier>')
 
 
-def _name_parts(parent: _Element, person: Creator, tag: str, placeholder: str) -> None:
-    name_type = person.name_type if person.name_type in vocab.NAME_TYPE else None
-    _sub(parent, f"{tag}Name", _text(person.name) or placeholder, [("nameType", name_type)],
-         lang=person.lang)
-    if person.given_name and _text(person.given_name):
-        _sub(parent, "givenName", person.given_name)
-    if person.family_name and _text(person.family_name):
-        _sub(parent, "familyName", person.family_name)
-    for identifier in person.name_identifiers:
-        if _text(identifier.identifier):
+def _name_parts(parts: Parts, person: Data, tag: str, placeholder: str) -> None:
+    name_type = person.get("name_type")
+    attributes = f' nameType="{name_type}"' if name_type in vocab.NAME_TYPE else ""
+    _leaf(parts, f"{tag}Name", _content(person.get("name")) or placeholder,
+          attributes + _lang_attribute(person.get("lang")))
+    if given := _content(person.get("given_name")):
+        parts.append(f"<givenName>{given}</givenName>")
+    if family := _content(person.get("family_name")):
+        parts.append(f"<familyName>{family}</familyName>")
+    for identifier in person.get("name_identifiers", ()):
+        if value := _content(identifier.get("identifier")):
             # nameIdentifierScheme is required; an identifier of unknown scheme keeps its value.
-            _sub(parent, "nameIdentifier", identifier.identifier,
-                 [("nameIdentifierScheme", identifier.scheme or UNKNOWN),
-                  ("schemeURI", identifier.scheme_uri)])
-    for affiliation in person.affiliations:
-        _sub(parent, "affiliation", _text(affiliation.name) or UNAVAILABLE,
-             [("affiliationIdentifier", affiliation.identifier),
-              ("affiliationIdentifierScheme", affiliation.identifier_scheme),
-              ("schemeURI", "https://ror.org/" if (affiliation.identifier_scheme or "").upper()
-               == "ROR" else None)])
+            _leaf(parts, "nameIdentifier", value, _attributes(
+                (("nameIdentifierScheme", identifier.get("scheme") or UNKNOWN),
+                 ("schemeURI", identifier.get("scheme_uri")))))
+    for affiliation in person.get("affiliations", ()):
+        scheme = affiliation.get("identifier_scheme")
+        _leaf(parts, "affiliation", _content(affiliation.get("name")) or UNAVAILABLE,
+              _attributes((("affiliationIdentifier", affiliation.get("identifier")),
+                           ("affiliationIdentifierScheme", scheme),
+                           ("schemeURI", "https://ror.org/" if (scheme or "").upper() == "ROR"
+                            else None))))
 
 
-def _creators(resource: _Element, record: Record, missing: list[str]) -> None:
-    creators = _sub(resource, "creators")
-    for person in record.creators:
-        _name_parts(_sub(creators, "creator"), person, "creator", UNKNOWN)
-    if not record.creators:
+def _creators(parts: Parts, record: Data, missing: list[str]) -> None:
+    parts.append("<creators>")
+    creators = record.get("creators")
+    for person in creators or ():
+        parts.append("<creator>")
+        _name_parts(parts, person, "creator", UNKNOWN)
+        parts.append("</creator>")
+    if not creators:
         missing.append("creators")
-        _sub(_sub(creators, "creator"), "creatorName", UNKNOWN)
+        parts.append(f"<creator><creatorName>{UNKNOWN}</creatorName></creator>")
+    parts.append("</creators>")
 
 
-def _titles(resource: _Element, record: Record, missing: list[str]) -> None:
-    titles = _sub(resource, "titles")
-    for title in record.titles:
-        if _text(title.value):
-            title_type = title.title_type if title.title_type in vocab.TITLE_TYPE else None
-            _sub(titles, "title", title.value, [("titleType", title_type)], lang=title.lang)
-    if not len(titles):
+def _titles(parts: Parts, record: Data, missing: list[str]) -> None:
+    parts.append("<titles>")
+    written = False
+    for title in record.get("titles", ()):
+        if value := _content(title.get("value")):
+            title_type = title.get("title_type")
+            attributes = f' titleType="{title_type}"' if title_type in vocab.TITLE_TYPE else ""
+            parts.append(f"<title{attributes}{_lang_attribute(title.get('lang'))}>"
+                         f"{value}</title>")
+            written = True
+    if not written:
         missing.append("titles")
-        _sub(titles, "title", UNAVAILABLE)
+        parts.append(f"<title>{UNAVAILABLE}</title>")
+    parts.append("</titles>")
 
 
-def _publisher(resource: _Element, record: Record, missing: list[str]) -> None:
-    publisher = record.publisher
-    if publisher is None or not _text(publisher.name):
+def _publisher(parts: Parts, record: Data, missing: list[str]) -> None:
+    publisher = record.get("publisher")
+    name = _content(_get(publisher, "name"))
+    if not name:
         missing.append("publisher")
-        _sub(resource, "publisher", UNAVAILABLE)
+        parts.append(f"<publisher>{UNAVAILABLE}</publisher>")
         return
-    _sub(resource, "publisher", publisher.name,
-         [("publisherIdentifier", publisher.identifier),
-          ("publisherIdentifierScheme", publisher.identifier_scheme),
-          ("schemeURI", publisher.scheme_uri)], lang=publisher.lang)
+    _leaf(parts, "publisher", name, _attributes(
+        (("publisherIdentifier", publisher.get("identifier")),
+         ("publisherIdentifierScheme", publisher.get("identifier_scheme")),
+         ("schemeURI", publisher.get("scheme_uri"))), publisher.get("lang")))
 
 
 _YEAR_DATES = ("Issued", "Available", "Created", "Submitted", "Accepted", "Copyrighted")
 
 
-def publication_year(record: Record, datestamp: datetime | None = None) -> int | None:
+def _year_of(moment: datetime | str | None) -> int | None:
+    """The year of a datetime, or of an ISO 8601 timestamp as the JSON holds it."""
+    if moment is None or isinstance(moment, datetime):
+        return None if moment is None else moment.year
+    match = _YEAR.match(moment)
+    return int(match.group(1)) if match else None
+
+
+def publication_year(record: Record | Data, datestamp: datetime | None = None) -> int | None:
     """The year to write: the record's, else its first dated event, else the catalogue's own."""
-    if record.publication_year is not None and 0 <= record.publication_year <= 9999:
-        return record.publication_year
+    record = record_data(record)
+    year = record.get("publication_year")
+    if year is not None and 0 <= year <= 9999:
+        return year
+    dates = record.get("dates", ())
     for kind in _YEAR_DATES:
-        for date in record.dates:
-            if date.date_type == kind and (match := _YEAR.match(date.value)):
+        for date in dates:
+            if date.get("date_type") == kind and (match := _YEAR.match(date.get("value", ""))):
                 return int(match.group(1))
-    provenance = record.provenance
-    for moment in (datestamp, provenance and provenance.datestamp,
-                   provenance and provenance.harvested_at):
-        if moment is not None:
-            return moment.year
+    provenance = record.get("provenance")
+    for moment in (datestamp, _get(provenance, "datestamp"), _get(provenance, "harvested_at")):
+        if (year := _year_of(moment)) is not None:
+            return year
     return None
 
 
-def _publication_year(resource: _Element, record: Record, missing: list[str],
+def _publication_year(parts: Parts, record: Data, missing: list[str],
                       datestamp: datetime | None) -> None:
     year = publication_year(record, datestamp)
-    if record.publication_year is None or year != record.publication_year:
+    given = record.get("publication_year")
+    if given is None or year != given:
         missing.append("publicationYear")
     # yearType is four digits: no placeholder fits, so "0000" marks a year nobody knows.
-    _sub(resource, "publicationYear", f"{year:04d}" if year is not None else "0000")
+    parts.append(f"<publicationYear>{year:04d}</publicationYear>" if year is not None
+                 else "<publicationYear>0000</publicationYear>")
 
 
-def _resource_type(resource: _Element, record: Record, missing: list[str]) -> None:
-    kind = record.resource_type
-    general = kind.general if kind else None
-    value = _text(kind.value) if kind and kind.value else ""
+def _resource_type(parts: Parts, record: Data, missing: list[str]) -> None:
+    kind = record.get("resource_type")
+    general = _get(kind, "general")
+    if general not in vocab.RESOURCE_TYPE_GENERAL:  # what the model drops, with an issue
+        general = None
+    value = _content(_get(kind, "value"))
     if general is None:
         missing.append("resourceType")
         general, value = "Other", value or UNAVAILABLE
     elif general not in _GENERAL_46:  # a 4.7-only type: Other, keeping its name as the text
         general, value = "Other", value or general
-    _sub(resource, "resourceType", value, [("resourceTypeGeneral", general)])
+    _leaf(parts, "resourceType", value, f' resourceTypeGeneral="{general}"')
 
 
 # --- the optional properties -----------------------------------------------------------------------
 
-def _subjects(resource: _Element, record: Record) -> None:
-    items = [s for s in record.subjects if _text(s.value)]
+def _subjects(parts: Parts, record: Data) -> None:
+    items = [(value, s) for s in record.get("subjects", ()) if (value := _content(s.get("value")))]
     if items:
-        parent = _sub(resource, "subjects")
-        for s in items:
-            _sub(parent, "subject", s.value,
-                 [("subjectScheme", s.scheme), ("schemeURI", s.scheme_uri),
-                  ("valueURI", s.value_uri), ("classificationCode", s.classification_code)],
-                 lang=s.lang)
+        parts.append("<subjects>")
+        for value, s in items:
+            _leaf(parts, "subject", value, _attributes(
+                (("subjectScheme", s.get("scheme")), ("schemeURI", s.get("scheme_uri")),
+                 ("valueURI", s.get("value_uri")),
+                 ("classificationCode", s.get("classification_code"))), s.get("lang")))
+        parts.append("</subjects>")
 
 
-def _contributors(resource: _Element, record: Record) -> None:
-    if record.contributors:
-        parent = _sub(resource, "contributors")
-        for person in record.contributors:
-            kind = person.contributor_type
-            element = _sub(parent, "contributor", attrs=[
-                ("contributorType", kind if kind in vocab.CONTRIBUTOR_TYPE else "Other")])
-            _name_parts(element, person, "contributor", UNKNOWN)
+def _contributors(parts: Parts, record: Data) -> None:
+    contributors = record.get("contributors")
+    if contributors:
+        parts.append("<contributors>")
+        for person in contributors:
+            kind = person.get("contributor_type")
+            parts.append(f'<contributor contributorType='
+                         f'"{kind if kind in vocab.CONTRIBUTOR_TYPE else "Other"}">')
+            _name_parts(parts, person, "contributor", UNKNOWN)
+            parts.append("</contributor>")
+        parts.append("</contributors>")
 
 
-def _dates(resource: _Element, record: Record) -> None:
-    items = [d for d in record.dates if _text(d.value)]
+def _dates(parts: Parts, record: Data) -> None:
+    items = [(value, d) for d in record.get("dates", ()) if (value := _content(d.get("value")))]
     if items:
-        parent = _sub(resource, "dates")
-        for d in items:
-            kind = d.date_type if d.date_type in vocab.DATE_TYPE else "Other"
-            _sub(parent, "date", d.value, [("dateType", kind), ("dateInformation", d.information)])
+        parts.append("<dates>")
+        for value, d in items:
+            kind = d.get("date_type")
+            information = _attribute(d.get("information"))
+            parts.append(f'<date dateType="{kind if kind in vocab.DATE_TYPE else "Other"}"'
+                         + (f' dateInformation="{information}"' if information else "")
+                         + f">{value}</date>")
+        parts.append("</dates>")
 
 
-def _language(resource: _Element, record: Record) -> None:
-    if language := _lang(record.language):
-        _sub(resource, "language", language)
+def _language(parts: Parts, record: Data) -> None:
+    if language := _lang(record.get("language")):
+        _leaf(parts, "language", _content(language))
 
 
-def _alternate_identifiers(resource: _Element, record: Record,
-                           catalogue_id: str | None) -> None:
+def _alternate_identifiers(parts: Parts, record: Data, catalogue_id: str | None) -> None:
     rows: list[tuple[str, str]] = []
     if catalogue_id:
         rows.append((catalogue_id, CATALOGUE_ID_TYPE))
-    if record.identifier and not record.doi:
-        rows.append((record.identifier.value, record.identifier.type))
-    rows += [(a.value, a.type or UNKNOWN) for a in record.alternate_identifiers]
-    rows = [(v, t) for v, t in rows if _text(v)]
+    identifier = record.get("identifier")
+    if identifier and not _doi(record):
+        rows.append((identifier.get("value"), identifier.get("type")))
+    rows += [(a.get("value"), a.get("type") or UNKNOWN)
+             for a in record.get("alternate_identifiers", ())]
+    rows = [(content, kind) for value, kind in rows if (content := _content(value))]
     if rows:
-        parent = _sub(resource, "alternateIdentifiers")
-        for value, kind in rows:
-            _sub(parent, "alternateIdentifier", value, [("alternateIdentifierType", kind)])
+        parts.append("<alternateIdentifiers>")
+        for content, kind in rows:
+            _leaf(parts, "alternateIdentifier", content,
+                  _attributes((("alternateIdentifierType", kind),)))
+        parts.append("</alternateIdentifiers>")
 
 
 def _related_type(kind: str | None, value: str) -> tuple[str | None, str]:
@@ -317,165 +382,202 @@ def _related_type(kind: str | None, value: str) -> tuple[str | None, str]:
     return None, value
 
 
-def _related_identifiers(resource: _Element, record: Record) -> None:
-    parent = None
-    for r in record.related_identifiers:
-        kind, value = _related_type(r.related_identifier_type, _text(r.value))
-        # Both attributes are required; a relation we cannot type is left out, not guessed.
-        if kind is None or r.relation_type not in _RELATION_46 or not value:
+def _related_identifiers(parts: Parts, record: Data) -> None:
+    opened = False
+    for r in record.get("related_identifiers", ()):
+        relation = r.get("relation_type")
+        if relation not in _RELATION_46:
             continue
-        if parent is None:
-            parent = _sub(resource, "relatedIdentifiers")
-        general = r.resource_type_general
-        _sub(parent, "relatedIdentifier", value,
-             [("relatedIdentifierType", kind), ("relationType", r.relation_type),
-              ("resourceTypeGeneral", general if general in _GENERAL_46 else None),
-              ("relatedMetadataScheme", r.related_metadata_scheme),
-              ("schemeURI", r.scheme_uri), ("schemeType", r.scheme_type)])
+        kind, value = _related_type(r.get("related_identifier_type"), _text(r.get("value")))
+        # Both attributes are required; a relation we cannot type is left out, not guessed.
+        if kind is None or not value:
+            continue
+        if not opened:
+            parts.append("<relatedIdentifiers>")
+            opened = True
+        general = r.get("resource_type_general")
+        _leaf(parts, "relatedIdentifier", _content(value), _attributes(
+            (("relatedIdentifierType", kind), ("relationType", relation),
+             ("resourceTypeGeneral", general if general in _GENERAL_46 else None),
+             ("relatedMetadataScheme", r.get("related_metadata_scheme")),
+             ("schemeURI", r.get("scheme_uri")), ("schemeType", r.get("scheme_type")))))
+    if opened:
+        parts.append("</relatedIdentifiers>")
 
 
-def _strings(resource: _Element, wrapper: str, tag: str, values: list[str]) -> None:
-    values = [v for v in values if _text(v)]
-    if values:
-        parent = _sub(resource, wrapper)
-        for value in values:
-            _sub(parent, tag, value)
+def _strings(parts: Parts, wrapper: str, tag: str, values: Iterable[str]) -> None:
+    contents = [content for value in values if (content := _content(value))]
+    if contents:
+        parts.append(f"<{wrapper}>")
+        parts += (f"<{tag}>{content}</{tag}>" for content in contents)
+        parts.append(f"</{wrapper}>")
 
 
-def _version(resource: _Element, record: Record) -> None:
-    if record.version and _text(record.version):
-        _sub(resource, "version", record.version)
+def _version(parts: Parts, record: Data) -> None:
+    if version := _content(record.get("version")):
+        parts.append(f"<version>{version}</version>")
 
 
-def _rights(resource: _Element, record: Record) -> None:
-    if record.rights:
-        parent = _sub(resource, "rightsList")
-        for r in record.rights:
-            if r.spdx_id:
-                identifier, scheme, scheme_uri = r.spdx_id, "SPDX", "https://spdx.org/licenses/"
+def _rights(parts: Parts, record: Data) -> None:
+    rights = record.get("rights")
+    if rights:
+        parts.append("<rightsList>")
+        for r in rights:
+            if r.get("spdx_id"):
+                identifier, scheme, scheme_uri = r["spdx_id"], "SPDX", "https://spdx.org/licenses/"
             else:
-                identifier, scheme = r.rights_identifier, r.rights_identifier_scheme
-                scheme_uri = r.scheme_uri
-            _sub(parent, "rights", r.statement or "",
-                 [("rightsURI", r.uri), ("rightsIdentifier", identifier),
-                  ("rightsIdentifierScheme", scheme), ("schemeURI", scheme_uri)], lang=r.lang)
+                identifier, scheme = r.get("rights_identifier"), r.get("rights_identifier_scheme")
+                scheme_uri = r.get("scheme_uri")
+            _leaf(parts, "rights", _content(r.get("statement")), _attributes(
+                (("rightsURI", r.get("uri")), ("rightsIdentifier", identifier),
+                 ("rightsIdentifierScheme", scheme), ("schemeURI", scheme_uri)), r.get("lang")))
+        parts.append("</rightsList>")
 
 
-def _descriptions(resource: _Element, record: Record) -> None:
-    items = [d for d in record.descriptions if _text(d.value)]
+def _descriptions(parts: Parts, record: Data) -> None:
+    items = [(value, d) for d in record.get("descriptions", ())
+             if (value := _content(d.get("value")))]
     if items:
-        parent = _sub(resource, "descriptions")
-        for d in items:
-            kind = d.description_type if d.description_type in vocab.DESCRIPTION_TYPE else "Other"
-            _sub(parent, "description", d.value, [("descriptionType", kind)], lang=d.lang)
+        parts.append("<descriptions>")
+        for value, d in items:
+            kind = d.get("description_type")
+            parts.append(f'<description descriptionType="'
+                         f'{kind if kind in vocab.DESCRIPTION_TYPE else "Other"}"'
+                         f'{_lang_attribute(d.get("lang"))}>{value}</description>')
+        parts.append("</descriptions>")
 
 
-def _number(value: float, limit: float) -> str | None:
-    return repr(float(value)) if math.isfinite(value) and -limit <= value <= limit else None
+def _number(value: float | None, limit: float) -> str | None:
+    if value is None:  # JSON has no NaN or infinity: the model's dump writes them as null
+        return None
+    value = float(value)
+    return repr(value) if math.isfinite(value) and -limit <= value <= limit else None
 
 
-def _point(parent: _Element, tag: str, point: GeoPoint) -> None:
-    longitude, latitude = _number(point.longitude, 180), _number(point.latitude, 90)
+def _point(parts: Parts, tag: str, point: Data) -> None:
+    longitude = _number(point.get("longitude"), 180)
+    latitude = _number(point.get("latitude"), 90)
     if longitude is not None and latitude is not None:
-        element = _sub(parent, tag)
-        _sub(element, "pointLongitude", longitude)
-        _sub(element, "pointLatitude", latitude)
+        parts.append(f"<{tag}><pointLongitude>{longitude}</pointLongitude>"
+                     f"<pointLatitude>{latitude}</pointLatitude></{tag}>")
 
 
-def _box(parent: _Element, box: GeoBox) -> None:
-    bounds = [("westBoundLongitude", _number(box.west, 180)),
-              ("eastBoundLongitude", _number(box.east, 180)),
-              ("southBoundLatitude", _number(box.south, 90)),
-              ("northBoundLatitude", _number(box.north, 90))]
+_BOUNDS = (("westBoundLongitude", "west", 180), ("eastBoundLongitude", "east", 180),
+           ("southBoundLatitude", "south", 90), ("northBoundLatitude", "north", 90))
+
+
+def _box(parts: Parts, box: Data) -> None:
+    bounds = [(tag, _number(box.get(key), limit)) for tag, key, limit in _BOUNDS]
     if all(value is not None for _, value in bounds):
-        element = _sub(parent, "geoLocationBox")
-        for tag, value in bounds:
-            _sub(element, tag, value)
+        parts.append("<geoLocationBox>" + "".join(f"<{tag}>{value}</{tag}>"
+                                                  for tag, value in bounds)
+                     + "</geoLocationBox>")
 
 
-def _valid_point(point: GeoPoint) -> bool:
-    return _number(point.longitude, 180) is not None and _number(point.latitude, 90) is not None
+def _valid_point(point: Data) -> bool:
+    return _number(point.get("longitude"), 180) is not None and \
+        _number(point.get("latitude"), 90) is not None
 
 
-def _geo_locations(resource: _Element, record: Record) -> None:
-    parent = None
-    for location in record.geo_locations:
-        element = _Element("geoLocation")
-        if location.place and _text(location.place):
-            _sub(element, "geoLocationPlace", location.place)
-        if location.point is not None:
-            _point(element, "geoLocationPoint", location.point)
-        if location.box is not None:
-            _box(element, location.box)
+def _geo_locations(parts: Parts, record: Data) -> None:
+    opened = False
+    for location in record.get("geo_locations", ()):
+        children: Parts = []
+        if place := _content(location.get("place")):
+            children.append(f"<geoLocationPlace>{place}</geoLocationPlace>")
+        if location.get("point") is not None:
+            _point(children, "geoLocationPoint", location["point"])
+        if location.get("box") is not None:
+            _box(children, location["box"])
         # The XSD wants at least four polygon points; a shorter ring is not a polygon.
-        if len(location.polygon) >= 4 and all(_valid_point(p) for p in location.polygon):
-            polygon = _sub(element, "geoLocationPolygon")
-            for point in location.polygon:
-                _point(polygon, "polygonPoint", point)
-        if len(element):  # a geoLocation needs at least one child
-            if parent is None:
-                parent = _sub(resource, "geoLocations")
-            parent.append(element)
+        polygon = location.get("polygon", ())
+        if len(polygon) >= 4 and all(_valid_point(p) for p in polygon):
+            children.append("<geoLocationPolygon>")
+            for point in polygon:
+                _point(children, "polygonPoint", point)
+            children.append("</geoLocationPolygon>")
+        if children:  # a geoLocation needs at least one child
+            if not opened:
+                parts.append("<geoLocations>")
+                opened = True
+            parts += ("<geoLocation>", *children, "</geoLocation>")
+    if opened:
+        parts.append("</geoLocations>")
 
 
-def _funding_references(resource: _Element, record: Record) -> None:
-    items = [f for f in record.funding_references if _text(f.funder_name)]
+def _funding_references(parts: Parts, record: Data) -> None:
+    items = [(name, f) for f in record.get("funding_references", ())
+             if (name := _content(f.get("funder_name")))]
     if items:
-        parent = _sub(resource, "fundingReferences")
-        for f in items:
-            element = _sub(parent, "fundingReference")
-            _sub(element, "funderName", f.funder_name)
-            if f.funder_identifier and _text(f.funder_identifier):
-                kind = f.funder_identifier_type
-                _sub(element, "funderIdentifier", f.funder_identifier, [
-                    ("funderIdentifierType", kind if kind in vocab.FUNDER_IDENTIFIER_TYPE
-                     else "Other")])
-            if f.award_number or f.award_uri:
-                _sub(element, "awardNumber", f.award_number or "", [("awardURI", f.award_uri)])
-            if f.award_title and _text(f.award_title):
-                _sub(element, "awardTitle", f.award_title)
+        parts.append("<fundingReferences>")
+        for name, f in items:
+            parts.append(f"<fundingReference><funderName>{name}</funderName>")
+            if identifier := _content(f.get("funder_identifier")):
+                kind = f.get("funder_identifier_type")
+                parts.append(f'<funderIdentifier funderIdentifierType="'
+                             f'{kind if kind in vocab.FUNDER_IDENTIFIER_TYPE else "Other"}">'
+                             f"{identifier}</funderIdentifier>")
+            if f.get("award_number") or f.get("award_uri"):
+                _leaf(parts, "awardNumber", _content(f.get("award_number")),
+                      _attributes((("awardURI", f.get("award_uri")),)))
+            if title := _content(f.get("award_title")):
+                parts.append(f"<awardTitle>{title}</awardTitle>")
+            parts.append("</fundingReference>")
+        parts.append("</fundingReferences>")
 
 
 # The optional properties in DataCite's documented order; each writes nothing when empty.
-_OPTIONAL: tuple[Callable[[_Element, Record], None], ...] = (
+_OPTIONAL: tuple[Callable[[Parts, Data], None], ...] = (
     _subjects, _contributors, _dates, _language,
 )
-_LATER: tuple[Callable[[_Element, Record], None], ...] = (
+_LATER: tuple[Callable[[Parts, Data], None], ...] = (
     _related_identifiers,
-    lambda resource, record: _strings(resource, "sizes", "size", record.sizes),
-    lambda resource, record: _strings(resource, "formats", "format", record.formats),
+    lambda parts, record: _strings(parts, "sizes", "size", record.get("sizes", ())),
+    lambda parts, record: _strings(parts, "formats", "format", record.get("formats", ())),
     _version, _rights, _descriptions, _geo_locations, _funding_references,
 )
+_RESOURCE = (f'<resource xmlns="{KERNEL}" xmlns:xsi="{XSI}" '
+             f'xsi:schemaLocation="{SCHEMA_LOCATION}">')
+# Inside a document that declares xsi already (an OAI-PMH response), as lxml would write it.
+_NESTED_RESOURCE = f'<resource xmlns="{KERNEL}" xsi:schemaLocation="{SCHEMA_LOCATION}">'
 
 
-def build_resource(record: Record, *, catalogue_id: str | None = None,
+def write_resource(parts: Parts, record: Record | Data, *, catalogue_id: str | None = None,
+                   datestamp: datetime | None = None, declare_xsi: bool = True) -> list[str]:
+    """Append the <resource> to `parts`; returns the mandatory properties that got a
+    placeholder. Without `declare_xsi` the xsi prefix is left to the enclosing document."""
+    record = record_data(record)
+    missing: list[str] = []
+    parts.append(_RESOURCE if declare_xsi else _NESTED_RESOURCE)
+    _identifier(parts, record, missing)
+    _creators(parts, record, missing)
+    _titles(parts, record, missing)
+    _publisher(parts, record, missing)
+    _publication_year(parts, record, missing, datestamp)
+    _resource_type(parts, record, missing)
+    for write in _OPTIONAL:
+        write(parts, record)
+    _alternate_identifiers(parts, record, catalogue_id)
+    for write in _LATER:
+        write(parts, record)
+    parts.append("</resource>")
+    return missing
+
+
+def build_resource(record: Record | Data, *, catalogue_id: str | None = None,
                    datestamp: datetime | None = None) -> tuple[str, list[str]]:
     """The <resource> as XML text and the mandatory properties that got a placeholder."""
-    missing: list[str] = []
-    resource = _Element("resource", {"xmlns": KERNEL, "xmlns:xsi": XSI,
-                                     "xsi:schemaLocation": SCHEMA_LOCATION})
-    _identifier(resource, record, missing)
-    _creators(resource, record, missing)
-    _titles(resource, record, missing)
-    _publisher(resource, record, missing)
-    _publication_year(resource, record, missing, datestamp)
-    _resource_type(resource, record, missing)
-    for write in _OPTIONAL:
-        write(resource, record)
-    _alternate_identifiers(resource, record, catalogue_id)
-    for write in _LATER:
-        write(resource, record)
-    parts: list[str] = []
-    resource.write(parts)
+    parts: Parts = []
+    missing = write_resource(parts, record, catalogue_id=catalogue_id, datestamp=datestamp)
     return "".join(parts), missing
 
 
 _PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
 
 
-def resource_element(record: Record, *, catalogue_id: str | None = None,
+def resource_element(record: Record | Data, *, catalogue_id: str | None = None,
                      datestamp: datetime | None = None) -> etree._Element:
-    """One record as a kernel-4.6 <resource> (pure; the OAI-PMH provider's oai_datacite)."""
+    """One record as a kernel-4.6 <resource> element (pure)."""
     text, _ = build_resource(record, catalogue_id=catalogue_id, datestamp=datestamp)
     return etree.fromstring(text, _PARSER)
 
@@ -511,17 +613,23 @@ class DataCiteXmlExporter:
                        f"baseURL={_quote(self.options.base_url)}>\n")
 
     def write(self, item: ExportItem) -> None:
+        self.out.write(self.render(item))
+
+    def render(self, item: ExportItem) -> str:
+        """What write() writes for the item: it depends on nothing else (see Exporter)."""
         head = f"id={_quote(item.id)} datestamp={_quote(utc_stamp(item.datestamp))}"
-        if item.deleted or item.record is None:
-            self.out.write(f"<deleted {head}/>\n")
-            return
-        resource, missing = build_resource(item.record, catalogue_id=item.id,
-                                           datestamp=item.datestamp)
+        record = None if item.deleted else item.data
+        if record is None:
+            return f"<deleted {head}/>\n"
+        parts = ["<entry ", "", ">"]
+        missing = write_resource(parts, record, catalogue_id=item.id, datestamp=item.datestamp)
         if item.sources:
             head += f" sources={_quote(' '.join(item.sources))}"
         if missing:
             head += f" placeholders={_quote(' '.join(missing))}"
-        self.out.write(f"<entry {head}>{resource}</entry>\n")
+        parts[1] = head
+        parts.append("</entry>\n")
+        return "".join(parts)
 
     def end(self) -> None:
         self.out.write("</catalogue>\n")

@@ -3,7 +3,9 @@
 Each record becomes a short list of triples (`dataset_triples` gives them as rdflib terms,
 `dataset_graph` in a Graph, for the OAI-PMH provider's DCAT endpoint). The exporters never build
 a graph: they write each record's triples as soon as they are made, nesting blank nodes under
-the node that points to them, so memory stays flat whatever the catalogue's size.
+the node that points to them, so memory stays flat whatever the catalogue's size. The triples
+are made from the record's JSON as the store keeps it, with plain-string terms (`Iri`, `Blank`,
+`Lit`): rdflib's terms, and a validated model, cost more than writing the triples out.
 
 Every node that a DCAT-AP range shape constrains is typed in the output itself (a licence IRI is
 also `a dct:LicenseDocument`, a language IRI `a dct:LinguisticSystem`, ...), so that the data
@@ -17,19 +19,20 @@ import itertools
 import json
 import re
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from datetime import date, datetime
 from functools import lru_cache
-from typing import IO, ClassVar, NamedTuple
+from typing import IO, Any, ClassVar, NamedTuple
 from urllib.parse import quote
 
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.term import Node
 
 from errors import ExportError
-from exporters.base import ExportItem, ExportOptions
+from exporters.base import ExportItem, ExportOptions, record_data
 from safexml import clean_text
-from schemas import Creator, Distribution, GeoLocation, GeoPoint, Record
+from schemas import Record
+from schemas import vocabularies as vocab
 
 PREFIXES = {
     "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
@@ -75,6 +78,20 @@ SPDX = _terms("spdx", "Checksum checksum algorithm checksumValue")
 
 Triple = tuple[Node, URIRef, Node]
 TYPE = RDF["type"]
+Data = Mapping[str, Any]
+
+
+class Iri(str):
+    """An IRI as the exporters write it; `dataset_triples` converts to rdflib's URIRef, which
+    checks every IRI it is given (and logs what it dislikes) at a cost the export cannot pay."""
+
+    __slots__ = ()
+
+
+class Blank(str):
+    """A blank node's label, as the exporters write it (rdflib's BNode for callers)."""
+
+    __slots__ = ()
 
 
 class Lit(NamedTuple):
@@ -96,10 +113,10 @@ _BLANKS = itertools.count()
 _RUN = uuid.uuid4().hex  # keeps our labels apart from another process's in a merged graph
 
 
-def _blank() -> BNode:
+def _blank() -> Blank:
     # Blank-node labels never reach the output (blank nodes are nested), so a counter will do
     # where BNode() would draw a UUID each time.
-    return BNode(f"b{_RUN}x{next(_BLANKS)}")  # a letter first: RDF/XML nodeIDs are NCNames
+    return Blank(f"b{_RUN}x{next(_BLANKS)}")  # a letter first: RDF/XML nodeIDs are NCNames
 
 
 # --- values ----------------------------------------------------------------------------------------
@@ -117,17 +134,17 @@ def _text(value: object) -> str:
     return clean_text(str(value).strip()) if value is not None else ""
 
 
-def iri(value: str | None) -> URIRef | None:
+def iri(value: str | None) -> Iri | None:
     """An absolute IRI, with the characters no syntax allows percent-encoded; else None."""
     text = _text(value)
     match = _SCHEME.match(text)
     # A scheme that is one of our prefixes would read as a compact IRI in JSON-LD.
     if not match or match.group(1).lower() in PREFIXES or len(text) == len(match.group(0)):
         return None
-    return URIRef(_NOT_IN_IRI.sub(lambda m: quote(m.group(), safe=""), text))
+    return Iri(_NOT_IN_IRI.sub(lambda m: quote(m.group(), safe=""), text))
 
 
-def doi_iri(doi: str) -> URIRef | None:
+def doi_iri(doi: str) -> Iri | None:
     return iri("https://doi.org/" + quote(_text(doi), safe="/:;()._-~"))
 
 
@@ -193,11 +210,11 @@ wln wo wol xh xho yi yid yo yor za zha zh zho zu zul
 _ISO_639_2 = dict(zip(_ISO_639_PAIRS[::2], _ISO_639_PAIRS[1::2], strict=True))
 
 
-def language_iri(tag: str | None) -> URIRef | None:
+def language_iri(tag: str | None) -> Iri | None:
     """The EU language authority IRI for a BCP 47 tag ("en-GB" -> .../language/ENG)."""
     primary = (_lang(tag) or "").split("-")[0].lower()
     code = _ISO_639_2.get(primary) or (primary if len(primary) == 3 else None)
-    return URIRef(LANGUAGE_AUTHORITY + code.upper()) if code else None
+    return Iri(LANGUAGE_AUTHORITY + code.upper()) if code else None
 
 
 # Formats (a media type or a file extension, lower-cased) -> EU file-type authority codes.
@@ -251,7 +268,7 @@ _RESOLVERS = {"HANDLE": "https://hdl.handle.net/", "ARK": "https://n2t.net/", "P
               "https://pubmed.ncbi.nlm.nih.gov/", "ARXIV": "https://arxiv.org/abs/"}
 
 
-def identifier_iri(value: str, kind: str | None) -> URIRef | None:
+def identifier_iri(value: str, kind: str | None) -> Iri | None:
     """A resolvable IRI for an identifier of a DataCite relatedIdentifierType."""
     kind = (kind or "").upper()
     if kind == "DOI":
@@ -264,89 +281,115 @@ def identifier_iri(value: str, kind: str | None) -> URIRef | None:
 # --- one record as triples -------------------------------------------------------------------------
 
 def dataset_iri(catalogue_id: str, options: ExportOptions) -> URIRef:
-    return URIRef(f"{options.base_url.rstrip('/')}/dataset/{quote(catalogue_id, safe='-._~:')}")
+    return URIRef(_dataset_iri(catalogue_id, options))
+
+
+def _dataset_iri(catalogue_id: str, options: ExportOptions) -> Iri:
+    return Iri(f"{options.base_url.rstrip('/')}/dataset/{quote(catalogue_id, safe='-._~:')}")
 
 
 def catalogue_iri(options: ExportOptions) -> URIRef:
-    return URIRef(f"{options.base_url.rstrip('/')}/catalogue")
+    return URIRef(_catalogue_iri(options))
+
+
+def _catalogue_iri(options: ExportOptions) -> Iri:
+    return Iri(f"{options.base_url.rstrip('/')}/catalogue")
+
+
+Term = Iri | Blank | Lit | URIRef
 
 
 class _Triples(list):
     """The triples of one record, with the typed-node helpers every property uses."""
 
-    def add(self, s: Node, p: URIRef, o: Node | None) -> None:
+    def add(self, s: Term, p: URIRef, o: Term | None) -> None:
         if o is not None:
             self.append((s, p, o))
 
-    def typed(self, node: Node, *types: URIRef) -> Node:
+    def typed(self, node: Term, *types: URIRef) -> Term:
         for kind in types:
             self.append((node, TYPE, kind))
         return node
 
 
-def _agent(t: _Triples, person: Creator) -> Node:
+def _known(value: str | None, vocabulary: frozenset[str]) -> str | None:
+    """A controlled value, or None for one outside DataCite's list (as the model drops it)."""
+    return value if value in vocabulary else None
+
+
+def _doi(record: Data) -> str | None:
+    identifier = record.get("identifier")
+    if identifier and (identifier.get("type") or "").upper() == "DOI":
+        return identifier.get("value")
+    return None
+
+
+def _agent(t: _Triples, person: Data) -> Term:
     """A foaf:Agent: its ORCID or ROR IRI when it has one, else a blank node."""
-    node: Node | None = None
-    for identifier in person.name_identifiers:
-        if (identifier.scheme or "").upper() in ("ORCID", "ROR", "ISNI"):
-            node = iri(identifier.identifier)
+    node: Term | None = None
+    for identifier in person.get("name_identifiers", ()):
+        if (identifier.get("scheme") or "").upper() in ("ORCID", "ROR", "ISNI"):
+            node = iri(identifier.get("identifier"))
             if node is not None:
                 break
-    organisation = person.name_type == "Organizational"
+    name_type = _known(person.get("name_type"), vocab.NAME_TYPE)
+    organisation = name_type == "Organizational"
     kinds = [FOAF["Agent"]]
-    if person.name_type:
+    if name_type:
         kinds.append(FOAF["Organization"] if organisation else FOAF["Person"])
     node = t.typed(node if node is not None else _blank(), *kinds)
-    t.add(node, FOAF["name"], _literal(person.name, person.lang) or Lit("(:unkn)"))
-    t.add(node, FOAF["givenName"], _literal(person.given_name))
-    t.add(node, FOAF["familyName"], _literal(person.family_name))
+    t.add(node, FOAF["name"], _literal(person.get("name"), person.get("lang")) or Lit("(:unkn)"))
+    t.add(node, FOAF["givenName"], _literal(person.get("given_name")))
+    t.add(node, FOAF["familyName"], _literal(person.get("family_name")))
     return node
 
 
-def _publisher(t: _Triples, ds: URIRef, record: Record) -> None:
-    publisher = record.publisher
-    if publisher is None or not _text(publisher.name):
+def _publisher(t: _Triples, ds: Iri, record: Data) -> None:
+    publisher = record.get("publisher")
+    if not publisher or not _text(publisher.get("name")):
         return
-    node = iri(publisher.identifier) if publisher.identifier else None
+    node = iri(publisher["identifier"]) if publisher.get("identifier") else None
     node = t.typed(node if node is not None else _blank(), FOAF["Agent"])
-    t.add(node, FOAF["name"], _literal(publisher.name, publisher.lang))
+    t.add(node, FOAF["name"], _literal(publisher.get("name"), publisher.get("lang")))
     t.add(ds, DCT["publisher"], node)
 
 
-def _contact_points(t: _Triples, ds: URIRef, record: Record, options: ExportOptions) -> None:
-    for contact in record.contact_points:
-        email = _text(contact.email) if options.include_emails else ""
-        if not (_text(contact.name) or email or _text(contact.url)):
+def _contact_points(t: _Triples, ds: Iri, record: Data, options: ExportOptions) -> None:
+    for contact in record.get("contact_points", ()):
+        email = _text(contact.get("email")) if options.include_emails else ""
+        if not (_text(contact.get("name")) or email or _text(contact.get("url"))):
             continue
         node = t.typed(_blank(), VCARD["Kind"])
-        t.add(node, VCARD["fn"], _literal(contact.name))
+        t.add(node, VCARD["fn"], _literal(contact.get("name")))
         if email and "@" in email:
             t.add(node, VCARD["hasEmail"], iri("mailto:" + email.removeprefix("mailto:")))
-        t.add(node, VCARD["hasURL"], iri(contact.url) if contact.url else None)
+        t.add(node, VCARD["hasURL"], iri(contact["url"]) if contact.get("url") else None)
         t.add(ds, DCAT["contactPoint"], node)
     # DataCite's contact persons are contact points too.
-    for person in record.contributors:
-        if person.contributor_type == "ContactPerson" and _text(person.name):
-            kind = VCARD["Organization"] if person.name_type == "Organizational" else \
+    for person in record.get("contributors", ()):
+        if person.get("contributor_type") == "ContactPerson" and _text(person.get("name")):
+            kind = VCARD["Organization"] if person.get("name_type") == "Organizational" else \
                 VCARD["Individual"]
             node = t.typed(_blank(), VCARD["Kind"], kind)
-            t.add(node, VCARD["fn"], _literal(person.name, person.lang))
+            t.add(node, VCARD["fn"], _literal(person.get("name"), person.get("lang")))
             t.add(ds, DCAT["contactPoint"], node)
 
 
-def _dates(t: _Triples, ds: URIRef, record: Record) -> None:
-    issued = next((lit for d in record.dates if d.date_type == "Issued"
-                   if (lit := date_literal(d.value)) is not None), None)
-    if issued is None and record.publication_year is not None:
-        issued = date_literal(f"{record.publication_year:04d}")
+def _dates(t: _Triples, ds: Iri, record: Data) -> None:
+    dates = record.get("dates", ())
+    issued = next((lit for d in dates if d.get("date_type") == "Issued"
+                   if (lit := date_literal(d.get("value"))) is not None), None)
+    if issued is None and record.get("publication_year") is not None:
+        issued = date_literal(f"{record['publication_year']:04d}")
     t.add(ds, DCT["issued"], issued)
-    updates = [lit for d in record.dates if d.date_type == "Updated"
-               if (lit := date_literal(d.value)) is not None]
+    updates = [lit for d in dates if d.get("date_type") == "Updated"
+               if (lit := date_literal(d.get("value"))) is not None]
     t.add(ds, DCT["modified"], max(updates, key=lambda lit: lit.value) if updates else None)  # maxCount 1
-    for d in record.dates:
-        if d.date_type not in ("Coverage", "Collected"):
+    for d in dates:
+        if d.get("date_type") not in ("Coverage", "Collected"):
             continue
-        start, _, end = d.value.partition("/") if "/" in d.value else (d.value, "", d.value)
+        value = d.get("value", "")
+        start, _, end = value.partition("/") if "/" in value else (value, "", value)
         start_literal, end_literal = date_literal(start), date_literal(end)
         if start_literal is None and end_literal is None:
             continue
@@ -356,27 +399,45 @@ def _dates(t: _Triples, ds: URIRef, record: Record) -> None:
         t.add(ds, DCT["temporal"], period)
 
 
-def _wkt_point(point: GeoPoint) -> str:
-    return f"{point.longitude!r} {point.latitude!r}"
+Point = tuple[float, float]  # (longitude, latitude)
 
 
-def _valid(point: GeoPoint) -> bool:
-    return -180 <= point.longitude <= 180 and -90 <= point.latitude <= 90
+def _coordinates(point: Data | None) -> Point | None:
+    """(longitude, latitude) as floats; None when one is missing (JSON writes NaN as null)."""
+    if point is None:
+        return None
+    longitude, latitude = point.get("longitude"), point.get("latitude")
+    if longitude is None or latitude is None:
+        return None
+    return float(longitude), float(latitude)
 
 
-def _location(t: _Triples, ds: URIRef, location: GeoLocation) -> None:
+def _wkt_point(point: Point) -> str:
+    return f"{point[0]!r} {point[1]!r}"
+
+
+def _valid(point: Point | None) -> bool:
+    return point is not None and -180 <= point[0] <= 180 and -90 <= point[1] <= 90
+
+
+def _location(t: _Triples, ds: Iri, location: Data) -> None:
     node = _blank()
     triples = _Triples()
-    triples.add(node, LOCN["geographicName"], _literal(location.place))
-    box = location.box
-    if box is not None and all(-180 <= v <= 180 for v in (box.west, box.east)) and \
-            all(-90 <= v <= 90 for v in (box.south, box.north)):
-        w, e, s, n = (repr(v) for v in (box.west, box.east, box.south, box.north))
-        triples.add(node, DCAT["bbox"], Lit(
-            f"POLYGON(({w} {s}, {e} {s}, {e} {n}, {w} {n}, {w} {s}))", datatype=GSP["wktLiteral"]))
-    ring = [p for p in location.polygon if _valid(p)]
-    point = location.point if location.point is not None and _valid(location.point) else None
-    if len(ring) >= 3 and len(ring) == len(location.polygon):
+    triples.add(node, LOCN["geographicName"], _literal(location.get("place")))
+    box = location.get("box")
+    bounds = [box.get(key) for key in ("west", "east", "south", "north")] if box else []
+    if box is not None and None not in bounds:
+        w, e, s, n = (float(v) for v in bounds)
+        if all(-180 <= v <= 180 for v in (w, e)) and all(-90 <= v <= 90 for v in (s, n)):
+            w, e, s, n = (repr(v) for v in (w, e, s, n))
+            triples.add(node, DCAT["bbox"], Lit(
+                f"POLYGON(({w} {s}, {e} {s}, {e} {n}, {w} {n}, {w} {s}))",
+                datatype=GSP["wktLiteral"]))
+    polygon = [_coordinates(p) for p in location.get("polygon", ())]
+    ring = [p for p in polygon if _valid(p)]
+    point = _coordinates(location.get("point"))
+    point = point if _valid(point) else None
+    if len(ring) >= 3 and len(ring) == len(polygon):
         if ring[0] != ring[-1]:
             ring.append(ring[0])
         triples.add(node, LOCN["geometry"], Lit(
@@ -393,14 +454,14 @@ def _location(t: _Triples, ds: URIRef, location: GeoLocation) -> None:
         t.add(ds, DCT["spatial"], node)
 
 
-def _format(t: _Triples, dist: BNode, fmt: str | None, media_type: str | None) -> None:
+def _format(t: _Triples, dist: Blank, fmt: str | None, media_type: str | None) -> None:
     """dct:format (EU file type, else a labelled extent) and dcat:mediaType (IANA); one each."""
     text = _text(fmt or media_type)
     key = text.lower().split(";")[0].strip()
     if key:
         code = _FILE_TYPES.get(key) or _FILE_TYPES.get(key.rsplit(".", 1)[-1])
         if code:
-            node = t.typed(URIRef(FILE_TYPE_AUTHORITY + code), DCT["MediaTypeOrExtent"])
+            node = t.typed(Iri(FILE_TYPE_AUTHORITY + code), DCT["MediaTypeOrExtent"])
         else:
             node = t.typed(_blank(), DCT["MediaTypeOrExtent"])
             t.add(node, RDFS["label"], Lit(text))
@@ -408,82 +469,89 @@ def _format(t: _Triples, dist: BNode, fmt: str | None, media_type: str | None) -
     mime = _text(media_type or fmt).lower().split(";")[0].strip()
     # IANA lists registered types only; "x-" types have no page there.
     if _MIME.match(mime) and not mime.split("/")[1].startswith("x-"):
-        t.add(dist, DCAT["mediaType"], t.typed(URIRef(IANA_MEDIA_TYPES + mime), DCT["MediaType"]))
+        t.add(dist, DCAT["mediaType"], t.typed(Iri(IANA_MEDIA_TYPES + mime), DCT["MediaType"]))
 
 
-def _license(t: _Triples, dist: BNode, uri: str | None) -> None:
+def _license(t: _Triples, dist: Blank, uri: str | None) -> None:
     node = iri(uri) if uri else None
     if node is not None:
         t.add(dist, DCT["license"], t.typed(node, DCT["LicenseDocument"]))
 
 
-def _record_licence(record: Record) -> str | None:
-    return next((r.uri for r in record.rights if r.uri and iri(r.uri) is not None), None)
+def _record_licence(record: Data) -> str | None:
+    return next((r["uri"] for r in record.get("rights", ())
+                 if r.get("uri") and iri(r["uri"]) is not None), None)
 
 
-def _distribution(t: _Triples, ds: URIRef, record: Record, item: Distribution,
-                  fallback: URIRef | None) -> None:
-    access = iri(item.access_url) or iri(item.download_url) or fallback
+def _distribution(t: _Triples, ds: Iri, record: Data, item: Data,
+                  fallback: Iri | None) -> None:
+    access = iri(item.get("access_url")) or iri(item.get("download_url")) or fallback
     if access is None:  # dcat:accessURL is mandatory: a distribution nobody can reach is left out
         return
     dist = t.typed(_blank(), DCAT["Distribution"])
     t.add(dist, DCAT["accessURL"], access)
-    t.add(dist, DCAT["downloadURL"], iri(item.download_url) if item.download_url else None)
-    t.add(dist, DCT["title"], _literal(item.title))
-    t.add(dist, DCT["description"], _literal(item.description))
-    _format(t, dist, item.format, item.media_type)
-    _license(t, dist, item.license or _record_licence(record))
-    if item.byte_size is not None and item.byte_size >= 0:
-        t.add(dist, DCAT["byteSize"], Lit(str(item.byte_size), None, XSD["nonNegativeInteger"]))
-    t.add(dist, DCT["issued"], date_literal(item.issued))
-    t.add(dist, DCT["modified"], date_literal(item.modified))
-    if item.checksum and (match := _CHECKSUM.match(item.checksum.strip())):
-        checksum = t.typed(_blank(), SPDX["Checksum"])
-        t.add(checksum, SPDX["algorithm"],
-              URIRef(PREFIXES["spdx"] + "checksumAlgorithm_" + match.group(1).lower()))
-        t.add(checksum, SPDX["checksumValue"], Lit(match.group(2).lower(), None, XSD["hexBinary"]))
-        t.add(dist, SPDX["checksum"], checksum)
+    t.add(dist, DCAT["downloadURL"], iri(item["download_url"]) if item.get("download_url")
+          else None)
+    t.add(dist, DCT["title"], _literal(item.get("title")))
+    t.add(dist, DCT["description"], _literal(item.get("description")))
+    _format(t, dist, item.get("format"), item.get("media_type"))
+    _license(t, dist, item.get("license") or _record_licence(record))
+    byte_size = item.get("byte_size")
+    if byte_size is not None and byte_size >= 0:
+        t.add(dist, DCAT["byteSize"], Lit(str(byte_size), None, XSD["nonNegativeInteger"]))
+    t.add(dist, DCT["issued"], date_literal(item.get("issued")))
+    t.add(dist, DCT["modified"], date_literal(item.get("modified")))
+    checksum = item.get("checksum")
+    if checksum and (match := _CHECKSUM.match(checksum.strip())):
+        node = t.typed(_blank(), SPDX["Checksum"])
+        t.add(node, SPDX["algorithm"],
+              Iri(PREFIXES["spdx"] + "checksumAlgorithm_" + match.group(1).lower()))
+        t.add(node, SPDX["checksumValue"], Lit(match.group(2).lower(), None, XSD["hexBinary"]))
+        t.add(dist, SPDX["checksum"], node)
     t.add(ds, DCAT["distribution"], dist)
 
 
-def _distributions(t: _Triples, ds: URIRef, record: Record, landing: URIRef | None) -> None:
-    for item in record.distributions:
+def _distributions(t: _Triples, ds: Iri, record: Data, landing: Iri | None) -> None:
+    distributions = record.get("distributions", ())
+    for item in distributions:
         _distribution(t, ds, record, item, landing)
     # A DataCite record has no distributions, but its formats and licence describe the one
     # behind its DOI: one distribution per format, reached through the landing page.
-    if not record.distributions and landing is not None and (record.formats or record.rights):
+    formats = record.get("formats")
+    if not distributions and landing is not None and (formats or record.get("rights")):
         licence = _record_licence(record)
-        for fmt in record.formats or [None]:
-            _distribution(t, ds, record, Distribution(format=fmt, license=licence), landing)
+        for fmt in formats or [None]:
+            _distribution(t, ds, record, {"format": fmt, "license": licence}, landing)
 
 
-def _identifiers(t: _Triples, ds: URIRef, record: Record) -> None:
-    if record.doi:
-        doi = doi_iri(record.doi)
+def _identifiers(t: _Triples, ds: Iri, record: Data) -> None:
+    identifier = record.get("identifier")
+    if doi := _doi(record):
+        doi = doi_iri(doi)
         t.add(ds, DCT["identifier"], Lit(str(doi)) if doi else None)
         node = t.typed(_blank(), ADMS["Identifier"])
         t.add(node, SKOS["notation"], Lit(str(doi), None, XSD["anyURI"]) if doi else None)
         t.add(node, ADMS["schemeAgency"], Lit("DataCite"))
         t.add(ds, ADMS["identifier"], node)
-    elif record.identifier:
-        t.add(ds, DCT["identifier"], _literal(record.identifier.value))
-    for alternate in record.alternate_identifiers:
-        if _text(alternate.value):
+    elif identifier:
+        t.add(ds, DCT["identifier"], _literal(identifier.get("value")))
+    for alternate in record.get("alternate_identifiers", ()):
+        if _text(alternate.get("value")):
             node = t.typed(_blank(), ADMS["Identifier"])
-            t.add(node, SKOS["notation"], _literal(alternate.value))
-            t.add(node, ADMS["schemeAgency"], _literal(alternate.type))
+            t.add(node, SKOS["notation"], _literal(alternate.get("value")))
+            t.add(node, ADMS["schemeAgency"], _literal(alternate.get("type")))
             t.add(ds, ADMS["identifier"], node)
 
 
-def _texts(t: _Triples, ds: URIRef, record: Record) -> None:
+def _texts(t: _Triples, ds: Iri, record: Data) -> None:
     titled = described = False
-    for title in record.titles:
-        main = title.title_type in (None, "TranslatedTitle")
-        if (value := _literal(title.value, title.lang)) is not None:
+    for title in record.get("titles", ()):
+        main = _known(title.get("title_type"), vocab.TITLE_TYPE) in (None, "TranslatedTitle")
+        if (value := _literal(title.get("value"), title.get("lang"))) is not None:
             t.add(ds, DCT["title"] if main else DCT["alternative"], value)
             titled = titled or main
-    for description in record.descriptions:
-        if (value := _literal(description.value, description.lang)) is not None:
+    for description in record.get("descriptions", ()):
+        if (value := _literal(description.get("value"), description.get("lang"))) is not None:
             t.add(ds, DCT["description"], value)
             described = True
     # dct:title and dct:description are mandatory: the DataCite export's placeholder, again.
@@ -493,75 +561,90 @@ def _texts(t: _Triples, ds: URIRef, record: Record) -> None:
         t.add(ds, DCT["description"], Lit("(:unav)"))
 
 
-def _subjects(t: _Triples, ds: URIRef, record: Record) -> None:
-    for subject in record.subjects:
-        keyword = _literal(subject.value, subject.lang)
+def _subjects(t: _Triples, ds: Iri, record: Data) -> None:
+    for subject in record.get("subjects", ()):
+        keyword = _literal(subject.get("value"), subject.get("lang"))
         t.add(ds, DCAT["keyword"], keyword)
-        concept = iri(subject.value_uri) if subject.value_uri else None
+        concept = iri(subject["value_uri"]) if subject.get("value_uri") else None
         if concept is not None and keyword is not None:
             t.add(ds, DCAT["theme"], t.typed(concept, SKOS["Concept"]))
             t.add(concept, SKOS["prefLabel"], keyword)
 
 
-def _relations(t: _Triples, ds: URIRef, record: Record) -> None:
-    for related in record.related_identifiers:
-        target = identifier_iri(_text(related.value), related.related_identifier_type)
+def _relations(t: _Triples, ds: Iri, record: Data) -> None:
+    for related in record.get("related_identifiers", ()):
+        kind = _known(related.get("related_identifier_type"), vocab.RELATED_IDENTIFIER_TYPE)
+        target = identifier_iri(_text(related.get("value")), kind)
         if target is not None:
-            t.add(ds, _RELATIONS.get(related.relation_type or "", DCT["relation"]), target)
+            relation = _known(related.get("relation_type"), vocab.RELATION_TYPE)
+            t.add(ds, _RELATIONS.get(relation or "", DCT["relation"]), target)
 
 
-def _access_rights(t: _Triples, ds: URIRef, record: Record) -> None:
-    value = _text(record.access_rights)
+def _access_rights(t: _Triples, ds: Iri, record: Data) -> None:
+    value = _text(record.get("access_rights"))
     if not value:
         return
     level = access_level(value)
-    node = URIRef(ACCESS_RIGHT_AUTHORITY + level) if level else iri(value)
+    node = Iri(ACCESS_RIGHT_AUTHORITY + level) if level else iri(value)
     if node is None:
         node = _blank()
         t.add(node, RDFS["label"], Lit(value))
     t.add(ds, DCT["accessRights"], t.typed(node, DCT["RightsStatement"]))
 
 
+def _rdflib_term(term: Term) -> Node:
+    if isinstance(term, Lit):
+        return term.rdflib()
+    if isinstance(term, Iri):
+        return URIRef(term)
+    if isinstance(term, Blank):
+        return BNode(term)
+    return term  # an rdflib term already: our predicates and classes
+
+
 def _rdflib(triples: list) -> list[Triple]:
-    return [(s, p, o.rdflib() if isinstance(o, Lit) else o) for s, p, o in triples]
+    return [(_rdflib_term(s), p, _rdflib_term(o)) for s, p, o in triples]
 
 
-def dataset_triples(record: Record, catalogue_id: str,
+def dataset_triples(record: Record | Data, catalogue_id: str,
                     options: ExportOptions | None = None) -> list[Triple]:
     """The triples of one record's dcat:Dataset (pure); the dataset is the first subject."""
-    return _rdflib(_dataset_triples(record, catalogue_id, options or ExportOptions()))
+    return _rdflib(_dataset_triples(record_data(record), catalogue_id,
+                                    options or ExportOptions()))
 
 
-def _dataset_triples(record: Record, catalogue_id: str, options: ExportOptions) -> list:
-    ds = dataset_iri(catalogue_id, options)
+def _dataset_triples(record: Data, catalogue_id: str, options: ExportOptions) -> list:
+    ds = _dataset_iri(catalogue_id, options)
     t = _Triples()
     t.typed(ds, DCAT["Dataset"])
     _texts(t, ds, record)
     _identifiers(t, ds, record)
     _subjects(t, ds, record)
     _publisher(t, ds, record)
-    for person in record.creators:
+    for person in record.get("creators", ()):
         t.add(ds, DCT["creator"], _agent(t, person))
     _contact_points(t, ds, record, options)
     _dates(t, ds, record)
-    for location in record.geo_locations:
+    for location in record.get("geo_locations", ()):
         _location(t, ds, location)
-    t.add(ds, DCT["language"], language_iri(record.language))
-    if (language := language_iri(record.language)) is not None:
+    language = language_iri(record.get("language"))
+    t.add(ds, DCT["language"], language)
+    if language is not None:
         t.typed(language, DCT["LinguisticSystem"])
-    landing = iri(record.landing_page) if record.landing_page else None
-    if landing is None and record.doi:
-        landing = doi_iri(record.doi)  # a DOI resolves to the landing page
+    landing = iri(record["landing_page"]) if record.get("landing_page") else None
+    doi = _doi(record)
+    if landing is None and doi:
+        landing = doi_iri(doi)  # a DOI resolves to the landing page
     if landing is not None:
         t.add(ds, DCAT["landingPage"], t.typed(landing, FOAF["Document"]))
-    for standard in record.conforms_to:
+    for standard in record.get("conforms_to", ()):
         node = iri(standard)
         if node is None and _text(standard):
             node = _blank()
             t.add(node, RDFS["label"], Lit(_text(standard)))
         if node is not None:
             t.add(ds, DCT["conformsTo"], t.typed(node, DCT["Standard"]))
-    if version := _literal(record.version):
+    if version := _literal(record.get("version")):
         t.add(ds, DCAT["version"], version)
         t.add(ds, OWL["versionInfo"], version)
     _access_rights(t, ds, record)
@@ -570,7 +653,7 @@ def _dataset_triples(record: Record, catalogue_id: str, options: ExportOptions) 
     return list(t)
 
 
-def dataset_graph(record: Record, catalogue_id: str,
+def dataset_graph(record: Record | Data, catalogue_id: str,
                   options: ExportOptions | None = None) -> Graph:
     """One record's dcat:Dataset as an rdflib Graph (pure; for the provider's DCAT endpoint)."""
     graph = Graph(bind_namespaces="none")
@@ -587,8 +670,8 @@ def catalogue_triples(options: ExportOptions) -> list[Triple]:
 
 
 def _catalogue_triples(options: ExportOptions) -> list:
-    catalogue = catalogue_iri(options)
-    home = URIRef(options.base_url.rstrip("/") + "/")
+    catalogue = _catalogue_iri(options)
+    home = Iri(options.base_url.rstrip("/") + "/")
     t = _Triples()
     t.typed(catalogue, DCAT["Catalog"])
     t.add(catalogue, DCT["title"], Lit("OS10 open science catalogue", "en"))
@@ -658,7 +741,7 @@ def _turtle_block(nodes: dict, subject: Node, indent: str, seen: set) -> str:
     for p, o in nodes.get(subject, ()):
         if p is TYPE:  # our triples all use this very object: identity is enough, and fast
             lines.append(f"a {_name(o)}")
-        elif isinstance(o, BNode) and o not in seen:
+        elif isinstance(o, Blank) and o not in seen:
             seen.add(o)
             inner = _turtle_block(nodes, o, indent + "    ", seen)
             lines.append(f"{_name(p)} [\n{indent}    {inner}\n{indent}]")
@@ -693,13 +776,13 @@ def _rdfxml_properties(nodes: dict, subject: Node, indent: str, seen: set) -> li
             elif o.datatype:
                 attrs = f" rdf:datatype={_xml_attr(str(o.datatype))}"
             lines.append(f"{indent}<{name}{attrs}>{_xml_text(o.value)}</{name}>")
-        elif isinstance(o, BNode) and o not in seen:
+        elif isinstance(o, Blank) and o not in seen:
             seen.add(o)
             inner = _rdfxml_properties(nodes, o, indent + "  ", seen)
             lines.append(f'{indent}<{name} rdf:parseType="Resource">')
             lines.extend(inner)
             lines.append(f"{indent}</{name}>")
-        elif isinstance(o, BNode):
+        elif isinstance(o, Blank):
             lines.append(f'{indent}<{name} rdf:nodeID="{o}"/>')
         else:
             lines.append(f"{indent}<{name} rdf:resource={_xml_attr(str(o))}/>")
@@ -720,7 +803,7 @@ def _jsonld_value(nodes: dict, term: Node, seen: set) -> object:
 
 def _jsonld_node(nodes: dict, subject: Node, seen: set) -> dict:
     seen.add(subject)
-    node: dict[str, object] = {} if isinstance(subject, BNode) else {"@id": str(subject)}
+    node: dict[str, object] = {} if isinstance(subject, Blank) else {"@id": str(subject)}
     types: list[str] = []
     for p, o in nodes.get(subject, ()):
         if p is TYPE:
@@ -741,7 +824,7 @@ def _jsonld_node(nodes: dict, subject: Node, seen: set) -> dict:
 
 
 def _top_subjects(nodes: dict) -> Iterator[Node]:
-    return (s for s in nodes if not isinstance(s, BNode))
+    return (s for s in nodes if not isinstance(s, Blank))
 
 
 # --- the exporters ---------------------------------------------------------------------------------
@@ -756,27 +839,32 @@ class _DcatExporter:
     def __init__(self, out: IO[str], options: ExportOptions | None = None) -> None:
         self.out = out
         self.options = options or ExportOptions()
-        self.catalogue = catalogue_iri(self.options)
+        self.catalogue = _catalogue_iri(self.options)
 
     def begin(self) -> None:
-        self._open(_grouped(_catalogue_triples(self.options)))
+        self.out.write(self._open(_grouped(_catalogue_triples(self.options))))
 
     def write(self, item: ExportItem) -> None:
-        if item.deleted or item.record is None:
-            return  # DCAT has no tombstones: a deleted dataset is simply absent
-        triples = _dataset_triples(item.record, item.id, self.options)
-        self._dataset(triples[0][0], _grouped(triples))
+        self.out.write(self.render(item))
+
+    def render(self, item: ExportItem) -> str:
+        """What write() writes for the item: it depends on nothing else (see Exporter)."""
+        record = None if item.deleted else item.data
+        if record is None:
+            return ""  # DCAT has no tombstones: a deleted dataset is simply absent
+        triples = _dataset_triples(record, item.id, self.options)
+        return self._dataset(triples[0][0], _grouped(triples))
 
     def end(self) -> None:
-        self._close()
+        self.out.write(self._close())
 
-    def _open(self, catalogue: dict) -> None:
+    def _open(self, catalogue: dict) -> str:
         raise NotImplementedError
 
-    def _dataset(self, dataset: Node, nodes: dict) -> None:
+    def _dataset(self, dataset: Iri, nodes: dict) -> str:
         raise NotImplementedError
 
-    def _close(self) -> None:
+    def _close(self) -> str:
         raise NotImplementedError
 
 
@@ -785,21 +873,20 @@ class DcatTurtleExporter(_DcatExporter):
     suffix = ".ttl"
     media_type = "text/turtle"
 
-    def _open(self, catalogue: dict) -> None:
-        self.out.write("".join(f"@prefix {p}: <{ns}> .\n" for p, ns in PREFIXES.items()))
-        self._subjects(catalogue)
+    def _open(self, catalogue: dict) -> str:
+        return "".join(f"@prefix {p}: <{ns}> .\n" for p, ns in PREFIXES.items()) + \
+            self._subjects(catalogue)
 
-    def _subjects(self, nodes: dict) -> None:
+    def _subjects(self, nodes: dict) -> str:
         seen: set = set()
-        for subject in _top_subjects(nodes):
-            self.out.write(f"\n<{subject}> {_turtle_block(nodes, subject, '    ', seen)} .\n")
+        return "".join(f"\n<{subject}> {_turtle_block(nodes, subject, '    ', seen)} .\n"
+                       for subject in _top_subjects(nodes))
 
-    def _dataset(self, dataset: Node, nodes: dict) -> None:
-        self.out.write(f"\n<{self.catalogue}> dcat:dataset <{dataset}> .\n")
-        self._subjects(nodes)
+    def _dataset(self, dataset: Iri, nodes: dict) -> str:
+        return f"\n<{self.catalogue}> dcat:dataset <{dataset}> .\n" + self._subjects(nodes)
 
-    def _close(self) -> None:
-        pass
+    def _close(self) -> str:
+        return ""
 
 
 class DcatRdfXmlExporter(_DcatExporter):
@@ -807,26 +894,27 @@ class DcatRdfXmlExporter(_DcatExporter):
     suffix = ".rdf"
     media_type = "application/rdf+xml"
 
-    def _open(self, catalogue: dict) -> None:
+    def _open(self, catalogue: dict) -> str:
         namespaces = "".join(f"\n    xmlns:{p}={_xml_attr(ns)}" for p, ns in PREFIXES.items())
-        self.out.write(f'<?xml version="1.0" encoding="UTF-8"?>\n<rdf:RDF{namespaces}>\n')
-        self._subjects(catalogue)
+        return f'<?xml version="1.0" encoding="UTF-8"?>\n<rdf:RDF{namespaces}>\n' + \
+            self._subjects(catalogue)
 
-    def _subjects(self, nodes: dict) -> None:
+    def _subjects(self, nodes: dict) -> str:
         seen: set = set()
+        lines: list[str] = []
         for subject in _top_subjects(nodes):
-            lines = [f"  <rdf:Description rdf:about={_xml_attr(str(subject))}>",
-                     *_rdfxml_properties(nodes, subject, "    ", seen), "  </rdf:Description>"]
-            self.out.write("\n".join(lines) + "\n")
+            lines.append(f"  <rdf:Description rdf:about={_xml_attr(subject)}>")
+            lines += _rdfxml_properties(nodes, subject, "    ", seen)
+            lines.append("  </rdf:Description>")
+        return "\n".join(lines) + "\n" if lines else ""
 
-    def _dataset(self, dataset: Node, nodes: dict) -> None:
-        self.out.write(f"  <rdf:Description rdf:about={_xml_attr(str(self.catalogue))}>"
-                       f"<dcat:dataset rdf:resource={_xml_attr(str(dataset))}/>"
-                       "</rdf:Description>\n")
-        self._subjects(nodes)
+    def _dataset(self, dataset: Iri, nodes: dict) -> str:
+        return (f"  <rdf:Description rdf:about={_xml_attr(self.catalogue)}>"
+                f"<dcat:dataset rdf:resource={_xml_attr(dataset)}/>"
+                "</rdf:Description>\n") + self._subjects(nodes)
 
-    def _close(self) -> None:
-        self.out.write("</rdf:RDF>\n")
+    def _close(self) -> str:
+        return "</rdf:RDF>\n"
 
 
 class DcatJsonLdExporter(_DcatExporter):
@@ -834,17 +922,17 @@ class DcatJsonLdExporter(_DcatExporter):
     suffix = ".jsonld"
     media_type = "application/ld+json"
 
-    def _open(self, catalogue: dict) -> None:
+    def _open(self, catalogue: dict) -> str:
         node = _jsonld_node(catalogue, self.catalogue, set())
-        self.out.write('{"@context": ' + json.dumps(JSONLD_CONTEXT) + ',\n"@graph": [\n')
-        self.out.write(json.dumps(node, ensure_ascii=False))
+        return '{"@context": ' + json.dumps(JSONLD_CONTEXT) + ',\n"@graph": [\n' + \
+            json.dumps(node, ensure_ascii=False)
 
-    def _dataset(self, dataset: Node, nodes: dict) -> None:
+    def _dataset(self, dataset: Iri, nodes: dict) -> str:
         # One node object per record: everything it points to is embedded in it, and the
         # catalogue's dcat:dataset link is stated from this side with @reverse.
         node = _jsonld_node(nodes, dataset, set())
         node["@reverse"] = {"dcat:dataset": {"@id": str(self.catalogue)}}
-        self.out.write(",\n" + json.dumps(node, ensure_ascii=False))
+        return ",\n" + json.dumps(node, ensure_ascii=False)
 
-    def _close(self) -> None:
-        self.out.write("\n]}\n")
+    def _close(self) -> str:
+        return "\n]}\n"

@@ -41,6 +41,10 @@ class JsonLinesExporter:
         pass
 
     def write(self, item: ExportItem) -> None:
+        self.out.write(self.render(item))
+
+    def render(self, item: ExportItem) -> str:
+        """What write() writes for the item: it depends on nothing else (see Exporter)."""
         line: dict = {"id": item.id, "datestamp": item.datestamp.isoformat()}
         record = None if item.deleted else item.data
         if record is None:
@@ -54,8 +58,7 @@ class JsonLinesExporter:
             line.update(sources=list(item.sources), sets=list(item.sets),
                         field_provenance={k: list(v) for k, v in item.field_provenance.items()},
                         record=record)
-        self.out.write(json_line(line))
-        self.out.write("\n")
+        return json_line(line) + "\n"
 
     def end(self) -> None:
         pass

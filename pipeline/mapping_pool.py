@@ -126,6 +126,12 @@ class MappingPool:
 _EXECUTORS: dict[tuple[int, int], ProcessPoolExecutor] = {}
 
 
+def shared_workers(count: int) -> ProcessPoolExecutor:
+    """This process's pool of `count` worker processes, started on first use and kept; other
+    CPU-bound stages (rendering exports) run their batches on the same workers."""
+    return _workers(count)
+
+
 def _workers(count: int) -> ProcessPoolExecutor:
     key = (os.getpid(), count)  # a forked child must not use its parent's workers
     executor = _EXECUTORS.get(key)

@@ -35,7 +35,6 @@ from exporters.dcat import (
     dataset_iri,
 )
 from provider.web import Reply, Request
-from schemas import Record
 
 if TYPE_CHECKING:
     from provider.server import Provider
@@ -203,8 +202,7 @@ class CataloguePage(NamedTuple):
 def _datasets(rows: list[Any], config: Any) -> Iterator[tuple[URIRef, Graph]]:
     for row in rows:
         try:
-            graph = dataset_graph(Record.model_validate(row.record), row.merged_id,
-                                  config.export)
+            graph = dataset_graph(row.record, row.merged_id, config.export)
         except Exception:  # noqa: BLE001 - one bad record must not cost the whole page
             log.exception("Merged record %s cannot be written as DCAT; left out of the page.",
                           row.merged_id)

@@ -28,6 +28,7 @@ class ProviderConfig:
     public_url: str | None = None
     export: ExportOptions = field(default_factory=ExportOptions)
     max_connections: int = 64  # concurrent requests; more are answered 503 with Retry-After
+    read_ahead: bool = True  # read a list's next page while the harvester reads this one
 
     def __post_init__(self) -> None:
         if not _REPOSITORY_ID.match(self.repository_id):

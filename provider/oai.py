@@ -8,7 +8,10 @@ last page, and echoes arguments on badArgument. Keyset tokens (see `provider.res
 one page per response need control of exactly those parts, so little of it would be left.
 
 Records are read from the merged store in (datestamp, id) order, one page per response, so a
-list never holds more than a page in memory however big the catalogue. Datestamps are shown
+list never holds more than a page in memory however big the catalogue. Records are written as
+text straight from the stored JSON (see `provider.formats`) into the document lxml writes
+around them: a page of records is never built as a tree. While a harvester reads a page, the
+next one is read (`provider.read_ahead`). Datestamps are shown
 at seconds granularity; `from`/`until` take seconds or days and are inclusive (a day covers all
 its seconds). Deleted merged records are kept as headers with status="deleted" (deletedRecord
 "persistent").
@@ -19,16 +22,17 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from lxml import etree
 
+from exporters.datacite_xml import xml_text
 from harvesters.datestamps import SECONDS, format_datestamp
 from oai_grammar import DAY, PREFIX, SECOND, SET_SPEC, OaiArgumentError, parse_arguments
 from provider.config import ProviderConfig
 from provider.formats import FORMATS, Entry, MetadataFormat
+from provider.read_ahead import ReadAhead
 from provider.resumption import ResumptionToken, TokenError
-from schemas import Record
 
 log = logging.getLogger("os10.provider.oai")
 
@@ -48,6 +52,13 @@ def oai_identifier(repository_id: str, merged_id: str) -> str:
     return f"oai:{repository_id}:{merged_id}"
 
 
+class Written(NamedTuple):
+    """A verb's element already written as text: `<name>` + body + `</name>`."""
+
+    name: str
+    body: str
+
+
 class OaiProvider:
     """Answers OAI-PMH requests from the merged store; one instance serves every thread."""
 
@@ -55,6 +66,7 @@ class OaiProvider:
         self.store = store
         self.config = config
         self._token_key = f"os10-provider:{config.repository_id}"
+        self._ahead = ReadAhead() if config.read_ahead else None
         self._verbs = {"Identify": self._identify, "ListMetadataFormats": self._list_formats,
                        "ListSets": self._list_sets, "GetRecord": self._get_record,
                        "ListIdentifiers": self._list, "ListRecords": self._list}
@@ -116,25 +128,41 @@ class OaiProvider:
             _sub(element, "setName", _set_name(spec))
         return listing
 
-    def _get_record(self, verb: str, params: dict[str, str], base_url: str) -> etree._Element:
+    def _get_record(self, verb: str, params: dict[str, str], base_url: str) -> Written:
         fmt = _format(params["metadataPrefix"])
         row = self._row(params["identifier"])
-        record = self._record_element(row, fmt)
+        record = self._record_text(row, fmt)
         if record is None:
             raise OaiRequestError("cannotDisseminateFormat",
                                   f"The record {params['identifier']} cannot be written as "
                                   f"{fmt.prefix}.")
-        wrapper = _element("GetRecord")
-        wrapper.append(record)
-        return wrapper
+        return Written("GetRecord", record)
 
-    def _list(self, verb: str, params: dict[str, str], base_url: str) -> etree._Element:
+    def _list(self, verb: str, params: dict[str, str], base_url: str) -> Written:
         token = self._token(verb, params)
         fmt = FORMATS.get(token.prefix)
         if fmt is None:  # a token from before a format was withdrawn
             raise OaiRequestError("badResumptionToken",
                                   f"The token's format {token.prefix!r} is no longer served.")
-        listing = _element(verb)
+        if self._ahead is None:
+            return self._page(verb, token, fmt)[0]
+        version = self.store.latest_merged_datestamp()
+        ahead = self._ahead.take((verb, params.get("resumptionToken")), version)
+        page, following = ahead.result() if ahead else self._page(verb, token, fmt)
+        if following is not None:
+            text, next_token = following
+            self._ahead.start((verb, text), lambda: self._page(verb, next_token, fmt), version)
+        return page
+
+    def close(self) -> None:
+        """Stop reading ahead (the server is stopping)."""
+        if self._ahead is not None:
+            self._ahead.close()
+
+    def _page(self, verb: str, token: ResumptionToken,
+              fmt: MetadataFormat) -> tuple[Written, tuple[str, ResumptionToken] | None]:
+        """The list's page at the token, and the following page's token (text and token)."""
+        listing: list[str] = []
         consumed, last, more = 0, None, False
         rows = self.store.iter_merged(since=token.since, until=token.until,
                                       set_spec=token.set_spec, include_deleted=True,
@@ -153,7 +181,7 @@ class OaiProvider:
                 if verb == "ListIdentifiers":
                     listing.append(self._header(row))
                     served += 1
-                elif (record := self._record_element(row, fmt)) is not None:
+                elif (record := self._record_text(row, fmt)) is not None:
                     listing.append(record)
                     served += 1
         finally:
@@ -165,14 +193,17 @@ class OaiProvider:
             # and moved past its fixed `until`; the next incremental harvest brings them.
             raise OaiRequestError("noRecordsMatch", "No records match the request.")
         resumed = token.after is not None
+        following = None
         if more or resumed:
             size = max(token.size, token.cursor + consumed + (1 if more else 0))
-            element = _sub(listing, "resumptionToken")
-            element.set("completeListSize", str(size))
-            element.set("cursor", str(token.cursor))
+            head = f'<resumptionToken completeListSize="{size}" cursor="{token.cursor}"'
             if more:
-                element.text = token.following(last, consumed).encode(self._token_key)
-        return listing
+                next_token = token.following(last, consumed)
+                following = (next_token.encode(self._token_key), next_token)
+                listing.append(f"{head}>{xml_text(following[0])}</resumptionToken>")
+            else:
+                listing.append(head + "/>")
+        return Written(verb, "".join(listing)), following
 
     # -- pieces -----------------------------------------------------------------------------
 
@@ -210,33 +241,28 @@ class OaiProvider:
                                   f"{identifier!r} is not an identifier in this repository.")
         return row
 
-    def _header(self, row: Any) -> etree._Element:
-        header = _element("header")
-        if row.deleted:
-            header.set("status", "deleted")
-        _sub(header, "identifier", oai_identifier(self.config.repository_id, row.merged_id))
-        _sub(header, "datestamp", format_datestamp(row.datestamp, SECONDS))
-        for spec in row.sets or ():
-            if SET_SPEC.match(spec):
-                _sub(header, "setSpec", spec)
-        return header
+    def _header(self, row: Any) -> str:
+        identifier = xml_text(oai_identifier(self.config.repository_id, row.merged_id))
+        specs = "".join(f"<setSpec>{xml_text(spec)}</setSpec>" for spec in row.sets or ()
+                        if SET_SPEC.match(spec))
+        status = ' status="deleted"' if row.deleted else ""
+        return (f"<header{status}><identifier>{identifier}</identifier>"
+                f"<datestamp>{format_datestamp(row.datestamp, SECONDS)}</datestamp>{specs}"
+                "</header>")
 
-    def _record_element(self, row: Any, fmt: MetadataFormat) -> etree._Element | None:
+    def _record_text(self, row: Any, fmt: MetadataFormat) -> str | None:
         """`<record>`: the header, and the payload unless deleted; None when it cannot be
         written in this format (logged, so a serialiser gap shows without failing the list)."""
-        record = _element("record")
-        record.append(self._header(row))
         if row.deleted:
-            return record
+            return f"<record>{self._header(row)}</record>"
         try:
-            payload = fmt.render(Entry(Record.model_validate(row.record), row.merged_id,
-                                       row.datestamp, self.config.datacentre_symbol))
+            payload = fmt.write(Entry(row.record, row.merged_id, row.datestamp,
+                                      self.config.datacentre_symbol))
         except Exception:  # noqa: BLE001 - one bad record must not cost the whole page
             log.exception("Merged record %s cannot be written as %s; left out of the response.",
                           row.merged_id, fmt.prefix)
             return None
-        _sub(record, "metadata").append(payload)
-        return record
+        return f"<record>{self._header(row)}<metadata>{payload}</metadata></record>"
 
 
 # -- arguments ------------------------------------------------------------------------------
@@ -308,12 +334,24 @@ def _sub(parent: etree._Element, name: str, text: str | None = None) -> etree._E
     return element
 
 
-def _document(base_url: str, attributes: dict[str, str], content: etree._Element) -> bytes:
+_END = b"</OAI-PMH>"
+
+
+def _document(base_url: str, attributes: dict[str, str],
+              content: etree._Element | Written) -> bytes:
     root = etree.Element(f"{{{OAI_NS}}}OAI-PMH", nsmap={None: OAI_NS, "xsi": _XSI})
     root.set(f"{{{_XSI}}}schemaLocation", f"{OAI_NS} {OAI_SCHEMA}")
     _sub(root, "responseDate", format_datestamp(datetime.now(UTC), SECONDS))
     request = _sub(root, "request", base_url)
     for name, value in attributes.items():
         request.set(name, value)
-    root.append(content)
-    return etree.tostring(root, xml_declaration=True, encoding="UTF-8")
+    if isinstance(content, etree._Element):
+        root.append(content)
+        return etree.tostring(root, xml_declaration=True, encoding="UTF-8")
+    # lxml writes the envelope (and checks what the request echoes); the verb's element,
+    # already text, goes in as the root's last child.
+    document = etree.tostring(root, xml_declaration=True, encoding="UTF-8")
+    if not document.endswith(_END):
+        raise AssertionError("lxml wrote the OAI-PMH root's end tag differently")
+    return b"".join((document[:-len(_END)], f"<{content.name}>".encode(),
+                     content.body.encode("utf-8"), f"</{content.name}>".encode(), _END))

@@ -10,6 +10,7 @@ ending in "/" also answers every path below it (the handler reads the rest from 
 
 from __future__ import annotations
 
+import gc
 import logging
 import re
 import socket
@@ -122,6 +123,11 @@ class ProviderServer:
     def serve_forever(self) -> None:
         """Serve on the calling thread until interrupted (the CLI's `os10 serve`)."""
         self.bind()
+        # What is loaded by now (modules, the store's engine) lives as long as the server:
+        # kept out of the collector's full passes, which a page of records (thousands of
+        # dicts that outlive the young generations) would otherwise set off every few
+        # hundred records, each pass walking every object the libraries hold.
+        gc.freeze()
         try:
             self._httpd.serve_forever(poll_interval=0.5)
         finally:
@@ -136,6 +142,7 @@ class ProviderServer:
 
     def _close(self) -> None:
         if self._httpd is not None:
+            self.provider.oai.close()
             self._httpd.close_connections()
             self._httpd.server_close()
             self._port = self._httpd.server_address[1]

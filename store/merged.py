@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from itertools import islice
 from typing import Any
 
-from sqlalchemy import and_, bindparam, delete, func, insert, select, tuple_, update
+from sqlalchemy import Text, and_, bindparam, cast, delete, func, insert, select, tuple_, update
 
 from store import tables as t
 
@@ -50,7 +50,7 @@ class MergedRow:
     merged_id: str
     datestamp: datetime
     deleted: bool
-    record: dict[str, Any] | None
+    record: dict[str, Any] | str | None  # JSON text when read with `record_text`
     field_provenance: dict[str, list[str]] = field(default_factory=dict)
     sources: list[str] = field(default_factory=list)
     members: list[tuple[str, str]] = field(default_factory=list)
@@ -123,17 +123,21 @@ class MergedStore:
     def iter_merged(self, *, since: datetime | None = None, until: datetime | None = None,
                     set_spec: str | None = None, include_deleted: bool = True,
                     after: tuple[datetime, int] | None = None,
-                    batch: int = 1000) -> Iterator[MergedRow]:
+                    batch: int = 1000, record_text: bool = False) -> Iterator[MergedRow]:
         """Merged records in (datestamp, id) order; `since`/`until` are inclusive.
 
         `after=(datestamp, id)` starts strictly after that keyset position, so a provider can
-        page with the last row it served. `set_spec` matches the set and its sub-sets.
+        page with the last row it served. `set_spec` matches the set and its sub-sets. With
+        `record_text` each record comes as its JSON text, not decoded (an export hands the
+        records to worker processes, which decode them).
         """
         c = t.merged_records.c
         conditions = self._merged_filters(since, until, set_spec, include_deleted)
+        columns = [cast(c.record, Text).label("record") if record_text and column.name == "record"
+                   else column for column in c]
         position = after
         while True:
-            query = select(t.merged_records).order_by(c.datestamp, c.id).limit(batch)
+            query = select(*columns).order_by(c.datestamp, c.id).limit(batch)
             where = list(conditions)
             if position is not None:
                 stamp, last_id = position
@@ -176,6 +180,11 @@ class MergedStore:
     def earliest_merged_datestamp(self) -> datetime | None:
         with self.engine.connect() as conn:
             return conn.execute(select(func.min(t.merged_records.c.datestamp))).scalar_one()
+
+    def latest_merged_datestamp(self) -> datetime | None:
+        """The newest datestamp: it moves whenever the catalogue's content changes."""
+        with self.engine.connect() as conn:
+            return conn.execute(select(func.max(t.merged_records.c.datestamp))).scalar_one()
 
     def merged_sets(self) -> list[str]:
         """Every set some merged record is in, parents included ("source", "source:zenodo")."""
