@@ -15,7 +15,21 @@ from datetime import UTC, datetime
 from itertools import islice
 from typing import Any
 
-from sqlalchemy import Text, and_, bindparam, cast, delete, func, insert, select, tuple_, update
+from sqlalchemy import (
+    Text,
+    and_,
+    bindparam,
+    case,
+    cast,
+    delete,
+    func,
+    insert,
+    not_,
+    or_,
+    select,
+    tuple_,
+    update,
+)
 
 from store import tables as t
 
@@ -253,11 +267,22 @@ class MergedStore:
                           last_merge_at=row["last_merge_at"], last_full_at=row["last_full_at"])
 
     def records_changed_since(self, since: datetime | None) -> bool:
-        """Whether any harvested record changed after `since` (None: whether any exists)."""
-        c = t.records.c
-        query = select(c.id).limit(1)
+        """Whether any harvested record updated after `since` (None: any record) differs from
+        what was last merged: the test `changed_members` applies row by row, asked of the
+        database once. Right after a merge every record is within the watermark's grace
+        period, and reading them all to find nothing had cost each export seconds."""
+        r, m = t.records.c, t.merge_members.c
+        live = and_(r.deleted.is_(False), r.record.is_not(None))
+        current = case((live, r.content_sha256), else_=None)
+        merged_as_is = or_(and_(m.merged_id.is_(None), not_(live)),
+                           and_(m.merged_id.is_not(None),
+                                not_(m.content_sha256.is_distinct_from(current))))
+        query = (select(r.id)
+                 .select_from(t.records.outerjoin(t.merge_members, and_(
+                     m.source_id == r.source_id, m.identifier == r.identifier)))
+                 .where(not_(merged_as_is)).limit(1))
         if since is not None:
-            query = query.where(c.updated_at > since)
+            query = query.where(r.updated_at > since)
         with self.engine.connect() as conn:
             return conn.execute(query).first() is not None
 
