@@ -15,6 +15,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    text,
 )
 
 from store.types import Json, UtcDateTime
@@ -77,6 +78,12 @@ records = Table(
     UniqueConstraint("source_id", "identifier"),
     Index("ix_records_doi", "doi"),
     Index("ix_records_updated_at", "updated_at"),
+    # Revision 0009: the per-source counts every harvest takes (live, deleted, unmapped) from
+    # these two alone, not from a scan of every record's JSON.
+    Index("ix_records_source_deleted", "source_id", "deleted"),
+    Index("ix_records_unmapped", "source_id", "deleted",
+          sqlite_where=text("mapping_error IS NOT NULL"),
+          postgresql_where=text("mapping_error IS NOT NULL")),
 )
 
 harvest_runs = Table(
