@@ -104,7 +104,7 @@ class MappingPool:
         if self.workers < 2 or len(jobs) < self.min_parallel_batch:
             rows = map_batch(source_id, harvested_at, jobs, elements)
             return lambda: rows
-        self._executor = executor = _workers(self.workers)
+        self._executor = executor = shared_workers(self.workers)
         size = -(-len(jobs) // self.workers)
         futures: list[Future] = [
             executor.submit(_map_in_worker, source_id, harvested_at, list(jobs[i:i + size]))
@@ -129,10 +129,6 @@ _EXECUTORS: dict[tuple[int, int], ProcessPoolExecutor] = {}
 def shared_workers(count: int) -> ProcessPoolExecutor:
     """This process's pool of `count` worker processes, started on first use and kept; other
     CPU-bound stages (rendering exports) run their batches on the same workers."""
-    return _workers(count)
-
-
-def _workers(count: int) -> ProcessPoolExecutor:
     key = (os.getpid(), count)  # a forked child must not use its parent's workers
     executor = _EXECUTORS.get(key)
     if executor is not None and not getattr(executor, "_broken", False):
