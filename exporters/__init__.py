@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import gc
 from collections.abc import Sequence
 
+from collector import old_objects_frozen
 from errors import ConfigError
 from exporters.base import ExportItem, ExportOptions
 from exporters.datacite_xml import DataCiteXmlExporter
@@ -38,8 +38,5 @@ def render_entries(name: str, options: ExportOptions, items: Sequence[ExportItem
     the mappers' language profiles, which every pass walked (half of decoding the records).
     """
     render = get_exporter(name)(None, options).render
-    gc.freeze()
-    try:
+    with old_objects_frozen():
         return "".join(map(render, items))
-    finally:
-        gc.unfreeze()

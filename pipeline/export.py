@@ -11,18 +11,17 @@ flight at a time, so memory stays flat. begin() and end() are written here.
 
 from __future__ import annotations
 
-import gc
 import logging
 import os
 import tempfile
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import Future
-from contextlib import contextmanager
 from datetime import datetime
 from itertools import islice
 from pathlib import Path
 
+from collector import old_objects_frozen
 from errors import ExportError
 from exporters import get_exporter, render_entries
 from exporters.base import ExportItem, ExportOptions
@@ -86,7 +85,7 @@ def export_catalogue(store: Store, fmt: str, out: Path, *, since: datetime | Non
              if not wanted or wanted.intersection(row.sources))
     handle, temp_name = tempfile.mkstemp(prefix=f".{out.name}.", dir=out.parent)
     try:
-        with os.fdopen(handle, "w", encoding="utf-8") as stream, _old_objects_frozen():
+        with os.fdopen(handle, "w", encoding="utf-8") as stream, old_objects_frozen():
             exporter = exporter_class(stream, options)
             exporter.begin()
             if parallel:
@@ -157,20 +156,6 @@ def _write_in_workers(stream, fmt: str, options: ExportOptions, items: Iterator[
         for future, _ in pending:  # a failed batch: the rest is not waited for
             future.cancel()
     return written
-
-
-@contextmanager
-def _old_objects_frozen() -> Iterator[None]:
-    """Keep what exists before the export (modules, the store's engine, caches) out of the
-    collector's full passes while it runs. The entries read in batches outlive the young
-    generations, so full passes come every few hundred entries, each walking every object
-    the libraries hold: a third of a JSON Lines export's time. Nothing is collected less:
-    the frozen objects are handed back to the collector at the end."""
-    gc.freeze()
-    try:
-        yield
-    finally:
-        gc.unfreeze()
 
 
 def export_name(fmt: str) -> str:

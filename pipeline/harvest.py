@@ -17,6 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from collector import old_objects_frozen
 from errors import Os10Error, StoreError
 from harvesters import get_harvester
 from harvesters.base import HarvestRequest, Page
@@ -47,7 +48,7 @@ def harvest_source(store: Store, source: SourceConfig, *, full: bool = False,
     """
     state_key = f"{source.id}@{chunk}" if chunk else source.id
     try:
-        with store.harvest_lock(state_key, source.id) as lock:
+        with store.harvest_lock(state_key, source.id) as lock, old_objects_frozen():
             return _harvest(store, source, lock, state_key, full=full, window_from=window_from,
                             window_until=window_until, progress=progress)
     except StoreError as exc:

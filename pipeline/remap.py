@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import NamedTuple
 
+from collector import old_objects_frozen
 from pipeline.mapping_pool import MapJob, MappingPool
 from pipeline.progress import Progress
 from store import MappedRow, Store
@@ -35,7 +36,7 @@ def remap(store: Store, source_ids: list[str] | None = None, *,
     # As in a harvest: workers map the batches in flight while this process reads the next
     # and writes the oldest.
     pending: deque[list[_Batch]] = deque()
-    with MappingPool() as pool:
+    with MappingPool() as pool, old_objects_frozen():
         for batch in store.iter_raw(source_ids):
             pending.append([_submit(pool, source_id, rows, mapped_at)
                             for source_id, rows in _by_source(batch).items()])

@@ -14,6 +14,7 @@ from sqlalchemy.exc import OperationalError
 
 from errors import StoreError
 from schemas import RunReport
+from store import bulk
 from store import tables as t
 from store.database import SchemaOutOfDate, current_revision, head_revision, make_engine, upgrade
 from store.failures import attempts
@@ -22,6 +23,17 @@ from store.merged import MergedStore
 
 # Bound parameters per statement stay well under SQLite's and PostgreSQL's limits.
 _CHUNK = 500
+_RAW_COLUMNS = ("source_id", "identifier", "datestamp", "deleted", "metadata_format", "sets",
+                "payload", "sha256", "first_seen_at", "updated_at", "run_id")
+_RAW_UPDATED = ("datestamp", "deleted", "metadata_format", "sets", "payload", "sha256",
+                "updated_at", "run_id")
+_MAPPED_COLUMNS = ("source_id", "identifier", "deleted", "doi", "title",
+                   "resource_type_general", "publication_year", "datestamp", "content_sha256",
+                   "record", "issue_count", "mapping_error", "quality_score", "quality",
+                   "mapped_at", "updated_at")
+_MAPPED_UPDATED = ("deleted", "doi", "title", "resource_type_general", "publication_year",
+                   "datestamp", "content_sha256", "record", "issue_count", "mapping_error",
+                   "quality_score", "quality", "mapped_at")
 _EMPTY_SHA256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
 
 
@@ -371,45 +383,26 @@ class Store(MergedStore):
 
     def _upsert_raw(self, conn, source_id: str, rows: Sequence[RawRow], now: datetime,
                     run_id: int | None) -> None:
-        values = [dict(source_id=source_id, identifier=r.identifier, datestamp=r.datestamp,
-                       deleted=r.deleted, metadata_format=r.metadata_format, sets=r.sets,
-                       payload=r.payload, sha256=r.sha256, first_seen_at=now, updated_at=now,
-                       run_id=run_id) for r in rows]
-        statement = self._insert(t.raw_records)
-        excluded = statement.excluded
-        statement = statement.on_conflict_do_update(
-            index_elements=["source_id", "identifier"],
-            set_={name: excluded[name] for name in ("datestamp", "deleted", "metadata_format",
-                                                    "sets", "payload", "sha256", "updated_at",
-                                                    "run_id")},
-        )
-        for chunk in _chunks(values):
-            conn.execute(statement, list(chunk))
+        bulk.upsert(conn, t.raw_records, _RAW_COLUMNS, [
+            (source_id, r.identifier, r.datestamp, r.deleted, r.metadata_format, r.sets,
+             r.payload, r.sha256, now, now, run_id) for r in rows],
+            lambda excluded: {name: excluded[name] for name in _RAW_UPDATED})
 
     def _upsert_mapped(self, conn, source_id: str, rows: Sequence[MappedRow],
                        now: datetime) -> None:
-        values = [dict(source_id=source_id, identifier=r.identifier, deleted=r.deleted,
-                       doi=r.doi, title=r.title, resource_type_general=r.resource_type_general,
-                       publication_year=r.publication_year, datestamp=r.datestamp,
-                       content_sha256=r.content_sha256, record=r.record,
-                       issue_count=r.issue_count, mapping_error=r.mapping_error,
-                       quality_score=r.quality_score, quality=r.quality,
-                       mapped_at=now, updated_at=now) for r in rows]
-        statement = self._insert(t.records)
-        excluded = statement.excluded
-        columns = ("deleted", "doi", "title", "resource_type_general", "publication_year",
-                   "datestamp", "content_sha256", "record", "issue_count", "mapping_error",
-                   "quality_score", "quality", "mapped_at")
-        set_ = {name: excluded[name] for name in columns}
-        # updated_at moves only when the mapped content changed, so exports stay incremental.
-        set_["updated_at"] = _case_changed(t.records.c.content_sha256,
-                                           excluded["content_sha256"],
-                                           t.records.c.deleted, excluded["deleted"],
-                                           t.records.c.updated_at, excluded["updated_at"])
-        statement = statement.on_conflict_do_update(
-            index_elements=["source_id", "identifier"], set_=set_)
-        for chunk in _chunks(values):
-            conn.execute(statement, list(chunk))
+        def set_(excluded) -> dict:
+            assignments = {name: excluded[name] for name in _MAPPED_UPDATED}
+            # updated_at moves only when the mapped content changed, so exports stay
+            # incremental.
+            assignments["updated_at"] = _case_changed(
+                t.records.c.content_sha256, excluded["content_sha256"], t.records.c.deleted,
+                excluded["deleted"], t.records.c.updated_at, excluded["updated_at"])
+            return assignments
+
+        bulk.upsert(conn, t.records, _MAPPED_COLUMNS, [
+            (source_id, r.identifier, r.deleted, r.doi, r.title, r.resource_type_general,
+             r.publication_year, r.datestamp, r.content_sha256, r.record, r.issue_count,
+             r.mapping_error, r.quality_score, r.quality, now, now) for r in rows], set_)
 
     def _insert(self, table):
         module = postgresql if self.dialect == "postgresql" else sqlite
