@@ -14,22 +14,28 @@ what was not written (records already merged with their current content are skip
 
 from __future__ import annotations
 
-import gc
 import hashlib
 import json
 import logging
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from datetime import timedelta
 
+from collector import collector_paused
 from merge.clusters import UnionFind, cluster, links
 from merge.ids import ClusterIds, assign_ids, derive_id
-from merge.keys import identifier_keys, is_duplicate_key, record_keys, strongest_key
+from merge.keys import (
+    DUPLICATE_PREFIX,
+    identifier_keys,
+    is_duplicate_key,
+    record_keys,
+    strongest_key,
+)
 from merge.policy import Member, merge_members
 from pipeline.progress import Progress
 from store import Store
+from store.clustering import UnitRow
 from store.merged import MemberLink, MemberRecord, MergedWrite, MergeUnitWrite
 
 log = logging.getLogger("os10.merge")
@@ -113,7 +119,7 @@ def merge_catalogue(store: Store, priorities: Mapping[str, int], *, full: bool =
     elif not full and state.settings != settings:
         report.full, report.reason = True, "source priorities or duplicate settings changed"
     run = _Run(store, priorities, duplicate_sources, report, progress)
-    with _collector_paused():
+    with collector_paused():
         if report.full:
             watermark, dup_keys = run.full()
         else:
@@ -128,24 +134,12 @@ def merge_catalogue(store: Store, priorities: Mapping[str, int], *, full: bool =
     return report
 
 
-@contextmanager
-def _collector_paused():
-    """Decoded records are many small acyclic objects: the cyclic garbage collector's passes
-    over them cost a third of a full merge and free nothing, so it waits until the end."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
-
-
 @dataclass
 class _Unit:
     clusters: list[list[int]]  # live record ids per cluster
     record_ids: set[int]  # every record whose member link is rewritten
     old_members: dict[str, list[int]]  # previous merged id -> its old member record ids
+    old_links: dict[int, MemberLink]  # record id -> its member link before this merge
 
 
 class _Run:
@@ -160,28 +154,33 @@ class _Run:
     # -- finding what to recompute ------------------------------------------------------------
 
     def full(self):
-        keys: dict[int, tuple[str, tuple[str, ...]]] = {}
+        """Every record's keys go to the database, which finds the clusters and units
+        (store.clustering); they are read back and written a unit at a time, so memory stays
+        flat however large the catalogue."""
         cache: dict[int, MemberRecord] | None = {}
         highest = None
-        for batch in self.store.iter_member_records(batch=FULL_READ_BATCH):
-            for member in batch:
-                if highest is None or (member.updated_at and member.updated_at > highest):
-                    highest = member.updated_at
-                if member.live:
-                    keys[member.record_id] = (member.source_id,
-                                              tuple(record_keys(member.record)))
-                    if cache is not None:
-                        cache[member.record_id] = member
-            if cache is not None and len(cache) > FULL_CACHE_RECORDS:
-                cache = None  # too many to hold: read them again, a unit at a time
-            del batch  # before the next is read: two decoded batches at once are the peak
-        self.store.rebuild_merge_keys(keys)
-        self.report.changed_records = len(keys)
-        clusters = cluster(keys, self.duplicate_sources)
-        del keys  # the clusters are all the rest needs: a large catalogue's keys go now
-        load = self._load_from_store if cache is None else (
-            lambda ids: [cache[i] for i in ids if i in cache])
-        self._recompute(clusters, self.store.all_member_links(), load, everything=True)
+        with self.store.full_clustering() as clustering:
+            for batch in self.store.iter_member_records(batch=FULL_READ_BATCH):
+                live = []
+                for member in batch:
+                    if highest is None or (member.updated_at and member.updated_at > highest):
+                        highest = member.updated_at
+                    if member.live:
+                        live.append((member.record_id, member.source_id,
+                                     record_keys(member.record)))
+                        if cache is not None:
+                            cache[member.record_id] = member
+                clustering.add(live)
+                if cache is not None and len(cache) > FULL_CACHE_RECORDS:
+                    cache = None  # too many to hold: read them again, a unit at a time
+                del batch, live  # before the next is read: two decoded batches are the peak
+            clustering.publish_keys()
+            self.report.changed_records = clustering.records
+            clustering.cluster(DUPLICATE_PREFIX, self.duplicate_sources)
+            load = self._load_from_store if cache is None else (
+                lambda ids: [cache[i] for i in ids if i in cache])
+            self._recompute(_streamed_units(clustering.units()), load,
+                            orphans=clustering.orphans())
         return highest, set()
 
     def incremental(self, since):
@@ -207,7 +206,7 @@ class _Run:
         dup_keys = {k for k in touched if is_duplicate_key(k)}
         dup_keys |= {k for _, record_keys_ in keys.values() for k in record_keys_
                      if is_duplicate_key(k)}
-        self._recompute(cluster(keys, self.duplicate_sources), links_,
+        self._recompute(_units(cluster(keys, self.duplicate_sources), links_),
                         lambda ids: [loaded[i] for i in ids if i in loaded])
         return highest, dup_keys
 
@@ -239,36 +238,33 @@ class _Run:
 
     # -- recomputing ----------------------------------------------------------------------------
 
-    def _recompute(self, clusters: list[list[int]], old_links: list[MemberLink],
+    def _recompute(self, units: Iterable[_Unit],
                    load: Callable[[Iterable[int]], list[MemberRecord]], *,
-                   everything: bool = False) -> None:
-        old_by_record = {link.record_id: link for link in old_links}
-        units = _units(clusters, old_links)
-        written: set[str] = set()
+                   orphans: Iterable[list[str]] = ()) -> None:
+        """Write `units` in transactions of about UNIT_RECORDS records, then end `orphans`:
+        (batches of) live entries no harvested record points at any more (their links were
+        lost), looked for after the units are written."""
         pending: list[_Unit] = []
         size = 0
         for unit in units:
             pending.append(unit)
             size += len(unit.record_ids)
             if size >= UNIT_RECORDS:
-                written |= self._write(pending, old_by_record, load)
+                self._write(pending, load)
                 pending, size = [], 0
         if pending:
-            written |= self._write(pending, old_by_record, load)
-        if everything:
-            # Entries no harvested record points at any more (their links were lost) end too.
-            orphans = self.store.live_merged_ids() - written
-            if orphans:
-                self._write([_Unit([], set(), {o: [] for o in sorted(orphans)})],
-                            old_by_record, load)
+            self._write(pending, load)
+        for batch in orphans:
+            self._write([_Unit([], set(), {o: [] for o in batch}, {})], load)
         if self.meter:
             self.meter.finish()
 
-    def _write(self, units: list[_Unit], old_by_record: Mapping[int, MemberLink],
-               load: Callable[[Iterable[int]], list[MemberRecord]]) -> set[str]:
-        """Merge, name and store a batch of units in one transaction; returns the ids used."""
+    def _write(self, units: list[_Unit],
+               load: Callable[[Iterable[int]], list[MemberRecord]]) -> None:
+        """Merge, name and store a batch of units in one transaction."""
         clusters = [c for unit in units for c in unit.clusters]
         old_members = {k: v for unit in units for k, v in unit.old_members.items()}
+        old_by_record = {k: v for unit in units for k, v in unit.old_links.items()}
         record_ids = set().union(*(unit.record_ids for unit in units))
         records = {m.record_id: m for m in load({r for c in clusters for r in c})}
         merged, plans = [], []
@@ -334,7 +330,6 @@ class _Run:
         self.report.records += len(records)
         if self.meter:
             self.meter.advance(len(records))
-        return set(plan.ids) | set(plan.tombstones) | set(plan.redirects)
 
     def _count(self, before: dict | None, row: MergedWrite) -> None:
         if before is None:
@@ -364,7 +359,8 @@ def _units(clusters: list[list[int]], old_links: list[MemberLink]) -> Iterator[_
     cluster is a unit of its own, made as it is needed.
     """
     if not old_links:
-        return (_Unit(clusters=[ids], record_ids=set(ids), old_members={}) for ids in clusters)
+        return (_Unit(clusters=[ids], record_ids=set(ids), old_members={}, old_links={})
+                for ids in clusters)
     sets = UnionFind()  # record ids (int) and merged ids (str) are told apart by their type
     for ids in clusters:
         for record_id in ids:
@@ -375,7 +371,7 @@ def _units(clusters: list[list[int]], old_links: list[MemberLink]) -> Iterator[_
     units: list[_Unit] = []
     unit_of: dict[str, _Unit] = {}
     for group in sets.groups():
-        unit = _Unit(clusters=[], record_ids=set(), old_members={})
+        unit = _Unit(clusters=[], record_ids=set(), old_members={}, old_links={})
         for value in group:
             if type(value) is int:
                 unit.record_ids.add(value)
@@ -387,8 +383,40 @@ def _units(clusters: list[list[int]], old_links: list[MemberLink]) -> Iterator[_
         unit.clusters.sort(key=lambda ids: ids[0])
         units.append(unit)
     for link in old_links:
-        unit_of[link.merged_id].old_members[link.merged_id].append(link.record_id)
+        unit = unit_of[link.merged_id]
+        unit.old_members[link.merged_id].append(link.record_id)
+        unit.old_links[link.record_id] = link
     return iter(sorted(units, key=lambda u: min(u.record_ids, default=0)))
+
+
+def _streamed_units(batches: Iterable[list[UnitRow]]) -> Iterator[_Unit]:
+    """Units from the rows of store.clustering, which come in (unit, record id) order."""
+    rows: list[UnitRow] = []
+    for batch in batches:
+        for row in batch:
+            if rows and row.unit != rows[0].unit:
+                yield _unit_of(rows)
+                rows = []
+            rows.append(row)
+    if rows:
+        yield _unit_of(rows)
+
+
+def _unit_of(rows: list[UnitRow]) -> _Unit:
+    """The rows of one unit: clusters in the order of their smallest record id, each sorted."""
+    unit = _Unit(clusters=[], record_ids=set(), old_members={}, old_links={})
+    clusters: dict[int, list[int]] = {}
+    for row in rows:
+        unit.record_ids.add(row.record_id)
+        if row.cluster is not None:
+            clusters.setdefault(row.cluster, []).append(row.record_id)
+        if row.merged_id is not None:
+            unit.old_members.setdefault(row.merged_id, []).append(row.record_id)
+            unit.old_links[row.record_id] = MemberLink(row.source_id, row.identifier,
+                                                       row.record_id, row.merged_id,
+                                                       row.content_sha256)
+    unit.clusters = [clusters[label] for label in sorted(clusters)]
+    return unit
 
 
 def content_hash(record: dict | None, field_provenance: dict, sources: list[str],

@@ -12,10 +12,12 @@ import json
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from itertools import islice
 from typing import Any
 
 from sqlalchemy import (
+    Column,
+    MetaData,
+    Table,
     Text,
     and_,
     bindparam,
@@ -32,6 +34,7 @@ from sqlalchemy import (
 )
 
 from store import tables as t
+from store.clustering import FullClustering
 
 _CHUNK = 500
 _MAX_REDIRECT_HOPS = 32
@@ -353,12 +356,6 @@ class MergedStore:
                             row.content_sha256)
         return list(found.values())
 
-    def all_member_links(self) -> list[MemberLink]:
-        with self.engine.connect() as conn:
-            return [MemberLink(r.source_id, r.identifier, r.record_id, r.merged_id,
-                               r.content_sha256)
-                    for r in conn.execute(select(t.merge_members))]
-
     def existing_merged(self, merged_ids: Iterable[str], *,
                         detail: bool = False) -> dict[str, dict[str, Any]]:
         """Stored rows of these merged ids: id, deleted, content hash, and with `detail` also
@@ -374,11 +371,6 @@ class MergedStore:
                 found.update((row["merged_id"], dict(row))
                              for row in conn.execute(query).mappings())
         return found
-
-    def live_merged_ids(self) -> set[str]:
-        c = t.merged_records.c
-        with self.engine.connect() as conn:
-            return set(conn.execute(select(c.merged_id).where(c.deleted.is_(False))).scalars())
 
     # -- clustering keys ------------------------------------------------------------------------
 
@@ -515,30 +507,40 @@ class MergedStore:
         k, m, mr = t.merge_keys.c, t.merge_members.c, t.merged_records.c
         cand = t.merge_candidates.c
         chunks = [None] if dup_keys is None else list(_chunks(sorted(dup_keys)))
+        # The new groups are gathered in the database (a full refresh of a large catalogue
+        # has hundreds of thousands of keys), in a temporary table with the candidates' columns.
+        found = Table("os10_found_candidates", MetaData(),
+                      *(Column(c.name, c.type) for c in t.merge_candidates.c),
+                      prefixes=["TEMPORARY"])
+        found.create(conn)  # a failure rolls its creation back with the rest
         for chunk in chunks:
-            found_at = select(cand.dup_key, cand.merged_id, cand.found_at)
-            query = (select(k.key, m.merged_id).distinct()
+            pairs = (select(k.key.label("dup_key"), m.merged_id).distinct()
                      .join(t.merge_members, m.record_id == k.record_id)
                      .join(t.merged_records, mr.merged_id == m.merged_id)
                      .where(mr.deleted.is_(False)))
+            clear = delete(t.merge_candidates)
             if chunk is None:
-                query = query.where(k.key.like("dup:%"))
-                clear = delete(t.merge_candidates)
+                pairs = pairs.where(k.key.like("dup:%"))
             else:
-                found_at = found_at.where(cand.dup_key.in_(chunk))
-                query = query.where(k.key.in_(chunk))
-                clear = delete(t.merge_candidates).where(cand.dup_key.in_(chunk))
+                pairs = pairs.where(k.key.in_(chunk))
+                clear = clear.where(cand.dup_key.in_(chunk))
+            pairs = pairs.subquery()
+            grouped = (select(pairs.c.dup_key).group_by(pairs.c.dup_key)
+                       .having(func.count() > 1))
             # A group that stays a group keeps the time it was first found.
-            old = {(r.dup_key, r.merged_id): r.found_at for r in conn.execute(found_at)}
+            conn.execute(insert(found).from_select(
+                ["dup_key", "merged_id", "found_at"],
+                select(pairs.c.dup_key, pairs.c.merged_id,
+                       func.coalesce(cand.found_at, bindparam("now", now,
+                                                              type_=cand.found_at.type)))
+                .outerjoin(t.merge_candidates, and_(cand.dup_key == pairs.c.dup_key,
+                                                    cand.merged_id == pairs.c.merged_id))
+                .where(pairs.c.dup_key.in_(grouped))))
             conn.execute(clear)
-            groups: dict[str, set[str]] = {}
-            for key, merged_id in conn.execute(query):
-                groups.setdefault(key, set()).add(merged_id)
-            rows = [{"dup_key": key, "merged_id": merged_id,
-                     "found_at": old.get((key, merged_id), now)}
-                    for key, ids in groups.items() if len(ids) > 1 for merged_id in sorted(ids)]
-            for part in _chunks(rows):
-                conn.execute(insert(t.merge_candidates), list(part))
+            conn.execute(insert(t.merge_candidates).from_select(
+                ["dup_key", "merged_id", "found_at"], select(*found.c)))
+            conn.execute(delete(found))
+        found.drop(conn)
 
     def finish_merge(self, *, watermark: datetime | None, settings: dict[str, Any],
                      full: bool, dup_keys: Iterable[str] = ()) -> int:
@@ -557,15 +559,9 @@ class MergedStore:
             conn.execute(statement.on_conflict_do_update(index_elements=["name"], set_=values))
             return conn.execute(select(func.count(cand.dup_key.distinct()))).scalar_one()
 
-    def rebuild_merge_keys(self, keys: Mapping[int, tuple[str, Iterable[str]]]) -> None:
-        """Replace the whole key index in one transaction (a full merge)."""
-        rows = ({"key": key, "record_id": record_id, "source_id": source_id}
-                for record_id, (source_id, record_keys) in keys.items()
-                for key in set(record_keys))
-        with self.engine.begin() as conn:
-            conn.execute(delete(t.merge_keys))
-            while chunk := list(islice(rows, 2000)):
-                conn.execute(insert(t.merge_keys), chunk)
+    def full_clustering(self) -> FullClustering:
+        """A full merge's clusters and units, computed in the database (store.clustering)."""
+        return FullClustering(self.engine)
 
 
 def _state_digest(content_sha256: str, deleted: bool, members: list[list[str]]) -> str:
