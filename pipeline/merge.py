@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import asdict, dataclass
 from datetime import timedelta
 
-from collector import collector_paused
+from collector import old_objects_frozen
 from merge.clusters import UnionFind, cluster, links
 from merge.ids import ClusterIds, assign_ids, derive_id
 from merge.keys import (
@@ -119,7 +119,7 @@ def merge_catalogue(store: Store, priorities: Mapping[str, int], *, full: bool =
     elif not full and state.settings != settings:
         report.full, report.reason = True, "source priorities or duplicate settings changed"
     run = _Run(store, priorities, duplicate_sources, report, progress)
-    with collector_paused():
+    with old_objects_frozen():
         if report.full:
             watermark, dup_keys = run.full()
         else:
