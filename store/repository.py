@@ -410,11 +410,14 @@ class Store(MergedStore):
 
     def iter_raw(self, source_ids: Sequence[str] | None = None,
                  batch: int = 1000) -> Iterator[list[dict[str, Any]]]:
-        """Raw records in batches, keyset-paged by id so memory stays flat."""
+        """Raw records in batches, keyset-paged by id so memory stays flat: what mapping needs
+        (id, source_id, identifier, metadata_format, payload, deleted, datestamp, sha256)."""
         c = t.raw_records.c
+        columns = (c.id, c.source_id, c.identifier, c.metadata_format, c.payload, c.deleted,
+                   c.datestamp, c.sha256)
         last = 0
         while True:
-            query = select(t.raw_records).where(c.id > last).order_by(c.id).limit(batch)
+            query = select(*columns).where(c.id > last).order_by(c.id).limit(batch)
             if source_ids:
                 query = query.where(c.source_id.in_(source_ids))
             with self.engine.connect() as conn:
