@@ -275,7 +275,7 @@ class MergedStore:
         database once. Right after a merge every record is within the watermark's grace
         period, and reading them all to find nothing had cost each export seconds."""
         r, m = t.records.c, t.merge_members.c
-        live = and_(r.deleted.is_(False), r.record.is_not(None))
+        live = and_(r.deleted.is_(False), not_(_no_record(r)))
         current = case((live, r.content_sha256), else_=None)
         merged_as_is = or_(and_(m.merged_id.is_(None), not_(live)),
                            and_(m.merged_id.is_not(None),
@@ -295,7 +295,7 @@ class MergedStore:
         the highest updated_at read (the next watermark)."""
         r, m = t.records.c, t.merge_members.c
         query = (select(r.id, r.source_id, r.identifier, r.content_sha256, r.deleted,
-                        r.record.is_(None).label("no_record"), r.updated_at,
+                        _no_record(r).label("no_record"), r.updated_at,
                         m.merged_id, m.content_sha256.label("merged_sha"))
                  .select_from(t.records.outerjoin(t.merge_members, and_(
                      m.source_id == r.source_id, m.identifier == r.identifier))))
@@ -562,6 +562,13 @@ class MergedStore:
     def full_clustering(self) -> FullClustering:
         """A full merge's clusters and units, computed in the database (store.clustering)."""
         return FullClustering(self.engine)
+
+
+def _no_record(r):
+    """A records row without a mapped record: SQL NULL, or the JSON `null` that SQLAlchemy's
+    JSON type writes for None (a mapping failure); `IS NULL` alone took the latter for a record,
+    so an unmappable record looked changed to every merge."""
+    return or_(r.record.is_(None), cast(r.record, Text) == "null")
 
 
 def _state_digest(content_sha256: str, deleted: bool, members: list[list[str]]) -> str:

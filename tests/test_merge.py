@@ -439,3 +439,17 @@ def test_a_merge_is_needed_only_when_a_record_differs_from_what_was_merged(db_ur
     merge_catalogue(store, {"alpha": 0})
     assert not merge_needed(store)
     assert [row.deleted for row in store.iter_merged(include_deleted=True)].count(True) == 1
+
+
+def test_an_unmappable_record_does_not_look_changed_to_every_merge(db_url):
+    from pipeline.merge import merge_needed
+
+    store = Store.open(db_url)
+    store.write_mapped("gamma", [mapped("g1", doi="10.5555/g1", title="Mapped")])
+    store.write_mapped("gamma", [MappedRow(identifier="g2", deleted=False, datestamp=START,
+                                           record=None, content_sha256=None,
+                                           mapping_error="The root element is <html>.")])
+    assert merge_catalogue(store, {}).clusters == 1
+    assert merge_needed(store) is False
+    again = merge_catalogue(store, {})
+    assert (again.changed_records, again.clusters) == (0, 0)
