@@ -12,6 +12,7 @@ from merge.keys import DUPLICATE_PREFIX
 from pipeline.merge import merge_catalogue
 from store import MappedRow, Store
 from store import tables as t
+from store.merged import MergedWrite, MergeUnitWrite
 
 T0 = datetime(2024, 1, 1, tzinfo=UTC)
 
@@ -131,3 +132,20 @@ def test_full_merges_build_the_same_catalogue_as_incremental_ones_through_splits
     assert seen[0] == (3, 0)  # the chain, a5, b2
     assert seen[1][0] == 4  # split: a1-a2 and a3-a4-b1
     assert redirects  # the join of a5's entry into a1's
+
+
+def test_a_full_merge_ends_an_entry_no_harvested_record_links_to(db_url):
+    store = Store.open(db_url)
+    store.write_mapped("alpha", [mapped("a1", doi="10.5555/a", title="One")])
+    merge_catalogue(store, {})
+    store.write_merge_unit(MergeUnitWrite(record_ids=[], links=[], merged=[MergedWrite(
+        merged_id="os10-orphan", record={"titles": [{"value": "Lost"}]}, field_provenance={},
+        sources=["alpha"], members=[("alpha", "gone")], sets=[], deleted=False,
+        content_sha256="0" * 64)], redirects={}, claimed=[]))
+    assert store.get_merged("os10-orphan").deleted is False
+
+    report = merge_catalogue(store, {}, full=True)
+    assert (report.tombstoned, report.unchanged) == (1, 1)
+    assert store.get_merged("os10-orphan").deleted is True
+    assert [(row.members, row.deleted) for row in store.iter_merged()
+            if row.merged_id != "os10-orphan"] == [([("alpha", "a1")], False)]
