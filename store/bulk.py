@@ -15,7 +15,7 @@ SQLAlchemy's own bind processing (its datetime text), PostgreSQL timezone-aware 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from sqlalchemy import JSON, Connection, Dialect, Table, literal_column, select, text
@@ -86,8 +86,7 @@ def _conflict_set(statement, columns: Sequence[str], set_: SetClause | None) -> 
 def _unnest_upsert(conn: Connection, target: Table, columns: Sequence[str],
                    rows: Sequence[Sequence[Any]], set_: SetClause | None) -> None:
     dialect = conn.dialect
-    arrays = ", ".join(f"%b::{target.c[name].type.compile(dialect=dialect)}[]"
-                       for name in columns)
+    arrays = _unnest_arguments(target.c[name].type.compile(dialect=dialect) for name in columns)
     source = select(*(literal_column(f"u.{name}") for name in columns)).select_from(
         text(f"unnest({_ARRAYS}) AS u({', '.join(columns)})"))
     statement = postgresql.insert(target).from_select(list(columns), source)
@@ -95,7 +94,32 @@ def _unnest_upsert(conn: Connection, target: Table, columns: Sequence[str],
         index_elements=list(KEY), set_=_conflict_set(statement, columns, set_))
     sql = str(statement.compile(dialect=dialect)).replace(_ARRAYS, arrays)
     # Through SQLAlchemy, so a failure is translated (store.failures) like any other.
-    conn.exec_driver_sql(sql, tuple(list(values) for values in zip(*rows, strict=True)))
+    conn.exec_driver_sql(sql, _by_column(rows))
+
+
+def insert_rows(conn: Connection, table: str, columns: Sequence[str], pg_types: Sequence[str],
+                rows: Sequence[Sequence[Any]]) -> None:
+    """A plain INSERT of `rows` (values the driver takes as they are) into `table`, e.g. a
+    temporary table: one statement over column arrays on PostgreSQL (`pg_types` names each
+    column's type), executemany on SQLite."""
+    if not rows:
+        return
+    names = ", ".join(columns)
+    if conn.dialect.name == "postgresql":
+        conn.exec_driver_sql(f"INSERT INTO {table} ({names}) SELECT * FROM "
+                             f"unnest({_unnest_arguments(pg_types)})", _by_column(rows))
+    else:
+        marks = ", ".join("?" for _ in columns)
+        conn.exec_driver_sql(f"INSERT INTO {table} ({names}) VALUES ({marks})", list(rows))
+
+
+def _unnest_arguments(pg_types: Iterable[str]) -> str:
+    """One binary array parameter per column (psycopg escapes text arrays in Python)."""
+    return ", ".join(f"%b::{kind}[]" for kind in pg_types)
+
+
+def _by_column(rows: Sequence[Sequence[Any]]) -> tuple[list, ...]:
+    return tuple(list(values) for values in zip(*rows, strict=True))
 
 
 def _executemany_upsert(conn: Connection, target: Table, columns: Sequence[str],

@@ -15,12 +15,13 @@ link further; a catalogue's clusters are a handful of links across, so a few rou
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator
 from typing import Any, NamedTuple
 
 from sqlalchemy import Connection, bindparam, text
 
 from store import tables as t
+from store.bulk import insert_rows
 
 _KEYS = "os10_merge_keys"  # (key, record_id, source_id) of every live record
 _NODES = "os10_merge_nodes"  # live records: record_id, cluster (smallest id of its cluster)
@@ -95,8 +96,8 @@ class FullClustering:
         for record_id, source_id, record_keys in records:
             nodes.append((record_id, record_id))
             keys += [(key, record_id, source_id) for key in set(record_keys)]
-        _insert(self.conn, _NODES, ("record_id", "cluster"), ("BIGINT", "BIGINT"), nodes)
-        _insert(self.conn, _KEYS, ("key", "record_id", "source_id"),
+        insert_rows(self.conn, _NODES, ("record_id", "cluster"), ("BIGINT", "BIGINT"), nodes)
+        insert_rows(self.conn, _KEYS, ("key", "record_id", "source_id"),
                 ("VARCHAR", "BIGINT", "VARCHAR"), keys)
         self.conn.commit()
         self.records += len(nodes)
@@ -211,16 +212,3 @@ def _propagate(conn: Connection, table: str, label: str) -> int:
         rounds += 1
     return rounds
 
-
-def _insert(conn: Connection, table: str, columns: Sequence[str], types: Sequence[str],
-            rows: Sequence[tuple]) -> None:
-    if not rows:
-        return
-    names = ", ".join(columns)
-    if conn.dialect.name == "postgresql":
-        arrays = ", ".join(f"%b::{kind}[]" for kind in types)
-        conn.exec_driver_sql(f"INSERT INTO {table} ({names}) SELECT * FROM unnest({arrays})",
-                             tuple(list(values) for values in zip(*rows, strict=True)))
-    else:
-        marks = ", ".join("?" for _ in columns)
-        conn.exec_driver_sql(f"INSERT INTO {table} ({names}) VALUES ({marks})", list(rows))

@@ -507,6 +507,8 @@ class MergedStore:
         k, m, mr = t.merge_keys.c, t.merge_members.c, t.merged_records.c
         cand = t.merge_candidates.c
         chunks = [None] if dup_keys is None else list(_chunks(sorted(dup_keys)))
+        if not chunks:
+            return
         # The new groups are gathered in the database (a full refresh of a large catalogue
         # has hundreds of thousands of keys), in a temporary table with the candidates' columns.
         found = Table("os10_found_candidates", MetaData(),
