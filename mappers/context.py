@@ -73,13 +73,24 @@ class Draft:
     def make(self, model: type, where: str, **values: Any) -> Any | None:
         """`model(**values)`, or None with an `invalid_element` issue when pydantic refuses."""
         try:
-            return model(**values)
+            return model.__pydantic_validator__.validate_python(values)
         except ValidationError as exc:
-            first = exc.errors()[0]
-            place = ".".join(str(p) for p in first["loc"])
-            self.issue("invalid_element", f"The {where} element was dropped: {place}: "
-                       f"{first['msg']}.", field=where)
+            self._invalid(where, exc)
             return None
+
+    def make_next(self, model: type, field: str, values: dict[str, Any]) -> Any | None:
+        """`make` for the next item of `field` (named by its position only when refused)."""
+        try:
+            return model.__pydantic_validator__.validate_python(values)
+        except ValidationError as exc:
+            self._invalid(f"{field}[{self.position(field)}]", exc)
+            return None
+
+    def _invalid(self, where: str, exc: ValidationError) -> None:
+        first = exc.errors()[0]
+        place = ".".join(str(p) for p in first["loc"])
+        self.issue("invalid_element", f"The {where} element was dropped: {place}: "
+                   f"{first['msg']}.", field=where)
 
     def issue(self, code: str, message: str, field: str | None = None,
               severity: Severity = "warning") -> None:
@@ -94,12 +105,13 @@ class Draft:
 
     def tag_language(self, field: str, item: Any) -> None:
         """Normalise `item.lang`; when there is none (or it is invalid), detect it from the text."""
-        where = f"{field}[{self.position(field)}].lang"
         if item.lang:
             tag = normalise_language(item.lang)
             if tag:
                 item.lang = tag
                 return
+        where = f"{field}[{self.position(field)}].lang"
+        if item.lang:
             self.issue("invalid_language", f"{item.lang!r} is not a language tag; it was "
                        "dropped.", field=where)
             item.lang = None

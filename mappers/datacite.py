@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Any
 
 from lxml import etree
@@ -259,9 +260,8 @@ def _affiliation(draft: Draft, element: etree._Element, where: str) -> Affiliati
 def _names(draft: Draft, resource: etree._Element, ns: str, field: str) -> None:
     """Creators or contributors; kernel 3 "Funder" contributors become funding references."""
     tag = "creator" if field == "creators" else "contributor"
-    name_tag, given_tag, family_tag, id_tag, affiliation_tag = (qualify(ns, local) for local in (
-        f"{tag}Name", "givenName", "familyName", "nameIdentifier", "affiliation"))
-    for element in resource.iterfind(qualify(ns, f"{field}/{tag}")):
+    path, name_tag, given_tag, family_tag, id_tag, affiliation_tag = _name_tags(ns, tag)
+    for element in resource.iterfind(path):
         # One pass over the children instead of a search per part (the first of each counts).
         parts: dict[Any, list[etree._Element]] = {}
         for part in element:
@@ -296,6 +296,14 @@ def _names(draft: Draft, resource: etree._Element, ns: str, field: str) -> None:
         item = draft.make(Contributor if tag == "contributor" else Creator, where, **values)
         if item is not None:
             draft.append(field, item)
+
+
+@lru_cache(maxsize=64)
+def _name_tags(ns: str, tag: str) -> tuple[str, ...]:
+    """The path to the creator or contributor elements and the tags of their parts."""
+    return tuple(qualify(ns, local) for local in (
+        f"{tag}s/{tag}", f"{tag}Name", "givenName", "familyName", "nameIdentifier",
+        "affiliation"))
 
 
 def _infer_name_type(given: str | None, family: str | None,
@@ -333,6 +341,14 @@ def _resource_type(draft: Draft, resource: etree._Element, ns: str) -> None:
         draft.set("resource_type", ResourceType(general=general, value=value))
 
 
+def _first_children(element: etree._Element) -> dict[Any, etree._Element]:
+    """The first child of each tag: one pass instead of a search per child wanted."""
+    first: dict[Any, etree._Element] = {}
+    for part in element:
+        first.setdefault(part.tag, part)
+    return first
+
+
 def _coordinate(text: str | None, limit: float) -> float | None:
     try:
         number = float(text) if text is not None else None
@@ -346,8 +362,9 @@ def _point(draft: Draft, element: etree._Element | None, ns: str, where: str) ->
     if element is None:
         return None
     if len(element):
-        raw = (text_of(element.find(qualify(ns, "pointLatitude"))),
-               text_of(element.find(qualify(ns, "pointLongitude"))))
+        parts = _first_children(element)
+        raw = (text_of(parts.get(qualify(ns, "pointLatitude"))),
+               text_of(parts.get(qualify(ns, "pointLongitude"))))
     else:
         raw = tuple((element.text or "").split()) + (None, None)
     latitude, longitude = _coordinate(raw[0], 90), _coordinate(raw[1], 180)
@@ -363,7 +380,8 @@ def _box(draft: Draft, element: etree._Element | None, ns: str, where: str) -> G
     if element is None:
         return None
     if len(element):
-        raw = [text_of(element.find(qualify(ns, name))) for name in (
+        parts = _first_children(element)
+        raw = [text_of(parts.get(qualify(ns, name))) for name in (
             "southBoundLatitude", "westBoundLongitude", "northBoundLatitude",
             "eastBoundLongitude")]
     else:
@@ -385,9 +403,10 @@ def _polygon(draft: Draft, element: etree._Element, ns: str, where: str) -> list
 def _geo_locations(draft: Draft, resource: etree._Element, ns: str) -> None:
     for element in resource.iterfind(qualify(ns, "geoLocations/geoLocation")):
         where = f"geo_locations[{draft.position('geo_locations')}]"
-        place = text_of(element.find(qualify(ns, "geoLocationPlace")))
-        point = _point(draft, element.find(qualify(ns, "geoLocationPoint")), ns, where)
-        box = _box(draft, element.find(qualify(ns, "geoLocationBox")), ns, where)
+        parts = _first_children(element)
+        place = text_of(parts.get(qualify(ns, "geoLocationPlace")))
+        point = _point(draft, parts.get(qualify(ns, "geoLocationPoint")), ns, where)
+        box = _box(draft, parts.get(qualify(ns, "geoLocationBox")), ns, where)
         polygons = [p for e in element.iterfind(qualify(ns, "geoLocationPolygon"))
                     if (p := _polygon(draft, e, ns, where))]
         if place or point or box or polygons:

@@ -115,17 +115,24 @@ def PROSE(element: etree._Element, namespace: str) -> str | None:  # noqa: N802 
     return prose_of(element)
 
 
-def LANG(element: etree._Element, namespace: str) -> str | None:  # noqa: N802 - a table constant
-    value = element.get(XML_LANG)
-    return (value.strip() or None) if value else None
+class _Attribute:
+    """Reads one attribute, stripped; None when absent or blank. `apply_rows` reads every
+    attribute source of a row from one pass over the element's attributes instead."""
+
+    def __init__(self, name: str, doc: str | None = None) -> None:
+        self.name = name
+        self.__doc__ = doc or f"@{name}"
+
+    def __call__(self, element: etree._Element, namespace: str) -> str | None:
+        value = element.get(self.name)
+        return (value.strip() or None) if value else None
+
+
+LANG: Source = _Attribute(XML_LANG, "@xml:lang")
 
 
 def attr(name: str) -> Source:
-    def read(element: etree._Element, namespace: str) -> str | None:
-        value = element.get(name)
-        return (value.strip() or None) if value else None
-    read.__doc__ = f"@{name}"
-    return read
+    return _Attribute(name)
 
 
 def child(path: str) -> Source:
@@ -177,27 +184,85 @@ class Row(NamedTuple):
     tidy: Tidy | None = None
 
 
-def _items(row: Row, element: etree._Element, namespace: str,
-           draft: Draft) -> list[Any]:
+class _Plan(NamedTuple):
+    """A row made ready for records in one namespace: where its elements are and how each
+    attribute of its items is read (the text, then one pass over the XML attributes present,
+    since most that a row could read are absent, then any other sources)."""
+
+    row: Row
+    steps: tuple[str, ...]  # the path's qualified tags
+    text: str | None  # the item attribute read by TEXT or PROSE
+    prose: bool
+    attributes: Mapping[str, tuple[str, ...]]  # XML attribute -> item attributes
+    others: tuple[tuple[str, Source], ...]
+
+
+def _plan(row: Row, namespace: str) -> _Plan:
+    text, prose, others = None, False, []
+    attributes: dict[str, tuple[str, ...]] = {}
+    for name, source in row.read.items():
+        if (source is TEXT or source is PROSE) and text is None:
+            text, prose = name, source is PROSE
+        elif isinstance(source, _Attribute):
+            attributes[source.name] = (*attributes.get(source.name, ()), name)
+        else:
+            others.append((name, source))
+    steps = tuple(qualify(namespace, step) for step in row.path.split("/"))
+    return _Plan(row, steps, text, prose, attributes, tuple(others))
+
+
+_PLANS: dict[tuple[int, str], tuple[tuple[Row, ...], tuple[_Plan, ...]]] = {}
+
+
+def _plans(rows: tuple[Row, ...], namespace: str) -> tuple[_Plan, ...]:
+    """The plans of a table for a namespace, made once."""
+    key = (id(rows), namespace)
+    cached = _PLANS.get(key)
+    if cached is None or cached[0] is not rows:
+        cached = _PLANS[key] = (rows, tuple(_plan(row, namespace) for row in rows))
+    return cached[1]
+
+
+def _values(plan: _Plan, element: etree._Element, namespace: str) -> dict[str, str]:
+    """The item attributes that read a value from `element`."""
+    values: dict[str, str] = {}
+    if plan.text is not None:
+        value = prose_of(element) if plan.prose else text_of(element)
+        if value is not None:
+            values[plan.text] = value
+    if plan.attributes:
+        for name, raw in element.items():
+            names = plan.attributes.get(name)
+            if names is not None and (value := raw.strip()):
+                for each in names:
+                    values[each] = value
+    for name, source in plan.others:
+        if (value := source(element, namespace)) is not None:
+            values[name] = value
+    return values
+
+
+def _items(plan: _Plan, element: etree._Element, namespace: str, draft: Draft) -> list[Any]:
+    row = plan.row
     if row.model is None:
         value = text_of(element)
         if value is None:
             return []
-        pieces = value.split(row.split) if row.split else [value]
-        return [p.strip() for p in pieces if p.strip()]
-    values = {name: source(element, namespace) for name, source in row.read.items()}
-    if all(values.get(name) is None for name in row.required):
+        if row.split is None:
+            return [value]
+        return [p.strip() for p in value.split(row.split) if p.strip()]
+    values = _values(plan, element, namespace)
+    if not any(name in values for name in row.required):
         draft.issue("empty_element", f"An empty {row.path} element was skipped.",
                     field=row.field, severity="info")
         return []
     key = row.required[0]
-    if row.split is None or values.get(key) is None:
-        chunks = [values]
-    else:
-        chunks = [{**values, key: p.strip()} for p in values[key].split(row.split) if p.strip()]
-    where = f"{row.field}[{draft.position(row.field)}]"
+    if row.split is None or key not in values:
+        item = draft.make_next(row.model, row.field, values)
+        return [] if item is None else [item]
+    chunks = [{**values, key: p.strip()} for p in values[key].split(row.split) if p.strip()]
     return [item for chunk in chunks
-            if (item := draft.make(row.model, where, **chunk)) is not None]
+            if (item := draft.make_next(row.model, row.field, chunk)) is not None]
 
 
 def _children_by_tag(root: etree._Element) -> dict[Any, list[etree._Element]]:
@@ -207,44 +272,41 @@ def _children_by_tag(root: etree._Element) -> dict[Any, list[etree._Element]]:
     return index
 
 
-def _at(root: etree._Element, index: dict[Any, list[etree._Element]], namespace: str,
-        path: str):
-    """The elements at `path` below `root`, in document order. One- and two-step paths (all a
-    mapping table has) are read from an index of root's children built once per record, three
-    times faster than an ElementPath search per row."""
-    steps = path.split("/")
-    if len(steps) == 1:
-        return index.get(qualify(namespace, path), ())
-    if len(steps) == 2:
-        tag = qualify(namespace, steps[1])
-        return (element for parent in index.get(qualify(namespace, steps[0]), ())
-                for element in parent.iterchildren(tag))
-    return root.iterfind(qualify(namespace, path))
+def _elements(plan: _Plan, index: dict[Any, list[etree._Element]]) -> list[etree._Element]:
+    """The elements at the plan's path, in document order, read from an index of the record
+    root's children built once per record (three times faster than an ElementPath search per
+    row)."""
+    found = index.get(plan.steps[0], ())
+    for tag in plan.steps[1:]:
+        found = [element for parent in found for element in parent.iterchildren(tag)]
+    return found
 
 
 def apply_rows(draft: Draft, root: etree._Element, namespace: str,
                rows: tuple[Row, ...]) -> None:
     """Fill the draft from `root` following a mapping table."""
     index = _children_by_tag(root)
-    for row in rows:
-        if not row.many and row.field in draft.fields:
+    fields = draft.fields
+    for plan in _plans(rows, namespace):
+        row = plan.row
+        if not row.many and row.field in fields:
             continue
-        for element in _at(root, index, namespace, row.path):
-            for item in _items(row, element, namespace, draft):
+        for element in _elements(plan, index):
+            for item in _items(plan, element, namespace, draft):
                 tidied = row.tidy(draft, item, element) if row.tidy else item
                 if tidied is None:
                     continue
                 if row.many:
-                    draft.append(row.field, tidied)
+                    fields.setdefault(row.field, []).append(tidied)
                 else:
                     draft.set(row.field, tidied)
                     break
-            if not row.many and row.field in draft.fields:
+            if not row.many and row.field in fields:
                 break
 
 
 def describe(source: Source) -> str:
     """How a source reads its value, as the mapping docs spell it."""
-    if source in (TEXT, PROSE, LANG):
-        return {TEXT: "text", PROSE: "text (paragraphs kept)", LANG: "@xml:lang"}[source]
+    if source is TEXT or source is PROSE:
+        return "text" if source is TEXT else "text (paragraphs kept)"
     return source.__doc__ or "?"
