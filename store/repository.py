@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Engine, and_, case, delete, func, insert, or_, select, update
+from sqlalchemy import Engine, Select, and_, case, delete, func, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import OperationalError
 
@@ -94,6 +94,14 @@ class Checkpoint:
 
 def _now() -> datetime:
     return datetime.now(UTC)
+
+
+def raw_page_query(source_id: str | None, after_id: int, limit: int) -> Select:
+    """A page of raw records for mapping: those after `after_id` (of one source), in id order."""
+    c = t.raw_records.c
+    query = (select(c.id, c.source_id, c.identifier, c.metadata_format, c.payload, c.deleted,
+                    c.datestamp, c.sha256).where(c.id > after_id).order_by(c.id).limit(limit))
+    return query if source_id is None else query.where(c.source_id == source_id)
 
 
 def _chunks(items: Sequence, size: int = _CHUNK) -> Iterator[Sequence]:
@@ -411,17 +419,17 @@ class Store(MergedStore):
     def iter_raw(self, source_ids: Sequence[str] | None = None,
                  batch: int = 1000) -> Iterator[list[dict[str, Any]]]:
         """Raw records in batches, keyset-paged by id so memory stays flat: what mapping needs
-        (id, source_id, identifier, metadata_format, payload, deleted, datestamp, sha256)."""
-        c = t.raw_records.c
-        columns = (c.id, c.source_id, c.identifier, c.metadata_format, c.payload, c.deleted,
-                   c.datestamp, c.sha256)
+        (id, source_id, identifier, metadata_format, payload, deleted, datestamp, sha256).
+        With `source_ids`, one source after the other, each in id order."""
+        for source_id in (source_ids or [None]):
+            yield from self._iter_raw(source_id, batch)
+
+    def _iter_raw(self, source_id: str | None, batch: int) -> Iterator[list[dict[str, Any]]]:
         last = 0
         while True:
-            query = select(*columns).where(c.id > last).order_by(c.id).limit(batch)
-            if source_ids:
-                query = query.where(c.source_id.in_(source_ids))
             with self.engine.connect() as conn:
-                rows = [dict(row) for row in conn.execute(query).mappings()]
+                rows = [dict(row) for row in
+                        conn.execute(raw_page_query(source_id, last, batch)).mappings()]
             if not rows:
                 return
             last = rows[-1]["id"]

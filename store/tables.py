@@ -53,6 +53,9 @@ raw_records = Table(
     # sha256. PostgreSQL keeps large values out of line (TOAST) and needs no such index.
     Index("ix_raw_records_digest", "source_id", "identifier", "sha256", "deleted").ddl_if(
         dialect="sqlite"),
+    # Revision 0010, SQLite only: remap pages through a source by id from this index; from the
+    # digest index SQLite sorted the rest of the source, payloads and all, for every page.
+    Index("ix_raw_records_source_order", "source_id", "id").ddl_if(dialect="sqlite"),
 )
 
 records = Table(

@@ -11,7 +11,7 @@ from schemas import RunReport
 from store import MappedRow, RawRow, Store
 from store import tables as t
 from store.database import current_revision, head_revision
-from store.repository import Checkpoint
+from store.repository import Checkpoint, raw_page_query
 
 T0 = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
 
@@ -135,6 +135,31 @@ def test_iterating_raw_records_pages_through_everything(db_url):
     batches = list(store.iter_raw(["alpha"], batch=1000))
     assert [len(b) for b in batches] == [1000, 1000, 500]
     assert sum(len(b) for b in store.iter_raw(batch=700)) == 2501
+
+
+def test_raw_records_come_one_source_after_the_other_in_id_order(db_url):
+    store = Store.open(db_url)
+    for i in range(5):  # interleaved: alpha's and beta's ids alternate
+        store.write_page("alpha", [raw(f"a{4 - i}")], [], None)
+        store.write_page("beta", [raw(f"b{4 - i}")], [], None)
+    store.write_page("gamma", [raw("g0")], [], None)
+    batches = list(store.iter_raw(["beta", "alpha"], batch=2))
+    assert [[r["identifier"] for r in b] for b in batches] == [
+        ["b4", "b3"], ["b2", "b1"], ["b0"], ["a4", "a3"], ["a2", "a1"], ["a0"]]
+    ids = [r["id"] for b in batches[:3] for r in b]
+    assert ids == sorted(ids)
+
+
+def test_sqlite_pages_a_sources_raw_records_without_sorting_the_source(tmp_path):
+    """Each page of a remap comes off an index in id order: sorting what is left of the source
+    for every page made a remap quadratic in the size of the source."""
+    store = Store.open(f"sqlite:///{tmp_path / 'plan.db'}")
+    query = raw_page_query("alpha", 1000, 1000).compile(
+        store.engine, compile_kwargs={"literal_binds": True})
+    with store.engine.connect() as conn:
+        plan = " / ".join(row[3] for row in conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {query}"))
+    assert "ix_raw_records_source_order (source_id=? AND id>?)" in plan, plan
+    assert "TEMP B-TREE" not in plan, plan
 
 
 def test_what_a_full_list_no_longer_contains_is_held_then_applied(db_url):
