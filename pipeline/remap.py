@@ -56,6 +56,7 @@ def remap(store: Store, source_ids: list[str] | None = None, *,
 class _Batch(NamedTuple):
     source_id: str
     mapped: Callable[[], list[MappedRow]]
+    before: dict[str, tuple]  # identifier -> (content sha256, deleted, quality) as stored
 
 
 def _by_source(batch: list[dict]) -> dict[str, list[dict]]:
@@ -70,13 +71,15 @@ def _submit(pool: MappingPool, source_id: str, rows: list[dict],
     jobs = [MapJob(raw["identifier"], raw["metadata_format"],
                    raw["payload"].encode("utf-8") if raw["payload"] is not None else None,
                    raw["deleted"], raw["datestamp"], raw["sha256"]) for raw in rows]
-    return _Batch(source_id, pool.submit(source_id, mapped_at, jobs))
+    before = {raw["identifier"]: (raw["mapped_sha256"], raw["mapped_deleted"],
+                                  raw["mapped_quality"])
+              for raw in rows if raw["mapped_deleted"] is not None}
+    return _Batch(source_id, pool.submit(source_id, mapped_at, jobs), before)
 
 
 def _write(store: Store, batches: list[_Batch], report: RemapReport) -> None:
-    for source_id, mapped in batches:
+    for source_id, mapped, before in batches:
         rows = mapped()
-        before = store.mapped_states(source_id, [row.identifier for row in rows])
         changed = []
         for row in rows:
             report.seen += 1

@@ -97,11 +97,19 @@ def _now() -> datetime:
 
 
 def raw_page_query(source_id: str | None, after_id: int, limit: int) -> Select:
-    """A page of raw records for mapping: those after `after_id` (of one source), in id order."""
-    c = t.raw_records.c
-    query = (select(c.id, c.source_id, c.identifier, c.metadata_format, c.payload, c.deleted,
-                    c.datestamp, c.sha256).where(c.id > after_id).order_by(c.id).limit(limit))
-    return query if source_id is None else query.where(c.source_id == source_id)
+    """A page of raw records for mapping: those after `after_id` (of one source), in id order,
+    each with the state of its mapped record (`mapped_sha256`, `mapped_deleted`,
+    `mapped_quality`; None when it has none), which a remap compares its new mapping with."""
+    raw, mapped = t.raw_records.c, t.records.c
+    joined = t.raw_records.outerjoin(t.records, and_(mapped.source_id == raw.source_id,
+                                                     mapped.identifier == raw.identifier))
+    query = (select(raw.id, raw.source_id, raw.identifier, raw.metadata_format, raw.payload,
+                    raw.deleted, raw.datestamp, raw.sha256,
+                    mapped.content_sha256.label("mapped_sha256"),
+                    mapped.deleted.label("mapped_deleted"),
+                    mapped.quality.label("mapped_quality"))
+             .select_from(joined).where(raw.id > after_id).order_by(raw.id).limit(limit))
+    return query if source_id is None else query.where(raw.source_id == source_id)
 
 
 def _chunks(items: Sequence, size: int = _CHUNK) -> Iterator[Sequence]:
@@ -419,8 +427,9 @@ class Store(MergedStore):
     def iter_raw(self, source_ids: Sequence[str] | None = None,
                  batch: int = 1000) -> Iterator[list[dict[str, Any]]]:
         """Raw records in batches, keyset-paged by id so memory stays flat: what mapping needs
-        (id, source_id, identifier, metadata_format, payload, deleted, datestamp, sha256).
-        With `source_ids`, one source after the other, each in id order."""
+        (id, source_id, identifier, metadata_format, payload, deleted, datestamp, sha256) and
+        the state of the mapped record (see `raw_page_query`). With `source_ids`, one source
+        after the other, each in id order."""
         for source_id in (source_ids or [None]):
             yield from self._iter_raw(source_id, batch)
 
@@ -444,20 +453,6 @@ class Store(MergedStore):
                 rows = conn.execute(select(c.identifier, c.content_sha256, c.deleted).where(
                     c.source_id == source_id, c.identifier.in_(chunk)))
                 found.update((row.identifier, (row.content_sha256, row.deleted)) for row in rows)
-        return found
-
-    def mapped_states(self, source_id: str, identifiers: Iterable[str],
-                      ) -> dict[str, tuple[str | None, bool, dict[str, Any] | None]]:
-        """(content sha256, deleted, quality) of the stored mapped records among `identifiers`:
-        what remap compares to decide whether a record needs rewriting."""
-        c = t.records.c
-        found: dict[str, tuple[str | None, bool, dict[str, Any] | None]] = {}
-        with self.engine.connect() as conn:
-            for chunk in _chunks(list(identifiers)):
-                rows = conn.execute(select(c.identifier, c.content_sha256, c.deleted, c.quality)
-                                    .where(c.source_id == source_id, c.identifier.in_(chunk)))
-                found.update((row.identifier, (row.content_sha256, row.deleted, row.quality))
-                             for row in rows)
         return found
 
     def write_mapped(self, source_id: str, rows: Sequence[MappedRow]) -> None:

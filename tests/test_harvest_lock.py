@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from sqlalchemy.engine import make_url
 
 from errors import SourceBusyError
 from pipeline.harvest import harvest_source
@@ -123,12 +124,15 @@ def test_chunks_of_one_source_lock_separately(db_url):
         pass
 
 
-def _lock_backends(admin_url: str) -> list[int]:
+def _lock_backends(admin_url: str, store_url: str) -> list[int]:
+    """The lock sessions on the test's own database (other stores may be open on the server)."""
     import psycopg
 
+    database = make_url(store_url).database
     with psycopg.connect(admin_url, autocommit=True) as conn:
         return [pid for (pid,) in conn.execute(
-            "SELECT pid FROM pg_stat_activity WHERE application_name LIKE 'os10harvest %%'")]
+            "SELECT pid FROM pg_stat_activity WHERE application_name LIKE 'os10harvest %%' "
+            "AND datname = %s", [database])]
 
 
 def terminate(admin_url: str, pid: int) -> None:
@@ -144,13 +148,13 @@ def terminate(admin_url: str, pid: int) -> None:
 def test_a_postgresql_lock_whose_session_dropped_is_taken_again_or_refused(pg_server, pg_url):
     store, other = Store.open(pg_url), Store(pg_url)
     with store.harvest_lock("alpha", "alpha") as lock:
-        [backend] = _lock_backends(pg_server)
+        [backend] = _lock_backends(pg_server, pg_url)
         terminate(pg_server, backend)
         lock.verify()  # nobody took it meanwhile: taken again on a fresh session
         with pytest.raises(SourceBusyError), other.harvest_lock("alpha", "alpha"):
             pass
 
-        [backend] = _lock_backends(pg_server)
+        [backend] = _lock_backends(pg_server, pg_url)
         terminate(pg_server, backend)
         with other.harvest_lock("alpha", "alpha"):  # another run got in while it was down
             with pytest.raises(SourceBusyError):
