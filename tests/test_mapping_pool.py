@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import subprocess
@@ -50,7 +51,7 @@ def _decoded(rows: list[MappedRow]) -> list[MappedRow]:
 def test_workers_map_in_order_exactly_as_in_process():
     jobs = _jobs(60)
     at = datetime(2026, 1, 1, tzinfo=UTC)
-    expected = map_batch("pool", at, jobs)
+    expected = _decoded(map_batch("pool", at, jobs))
     with MappingPool(workers=2, min_parallel_batch=10) as pool:
         rows = pool.submit("pool", at, jobs)()
         assert pool._executor is not None  # the batch really went to the workers
@@ -63,6 +64,23 @@ def test_workers_map_in_order_exactly_as_in_process():
     assert _decoded(rows) == expected
     assert rows[-2].mapping_error and "not a DataCite <resource>" in rows[-2].mapping_error
     assert rows[-1].deleted and rows[-1].record is None
+
+
+def test_the_content_digest_is_the_record_without_its_harvest_time():
+    """A re-harvest of the same payload must hash the same (nothing is rewritten) although the
+    stored JSON carries the new harvest time."""
+    jobs = _jobs(12)
+    first = map_batch("pool", datetime(2026, 1, 1, tzinfo=UTC), jobs)
+    again = map_batch("pool", datetime(2026, 3, 4, 5, 6, 7, 890123, tzinfo=UTC), jobs)
+    for one, other in zip(first, again, strict=True):
+        assert one.content_sha256 == other.content_sha256
+        if one.record is None:
+            continue
+        assert one.record != other.record
+        data = json.loads(one.record)
+        assert data["provenance"].pop("harvested_at") == "2026-01-01T00:00:00Z"
+        expected = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+        assert one.content_sha256 == hashlib.sha256(expected.encode()).hexdigest()
 
 
 def test_a_small_batch_is_mapped_in_process_without_starting_workers():
