@@ -107,6 +107,11 @@ def peak_rss() -> dict[str, int]:
     return {"peak_rss_self_bytes": own, "peak_rss_children_bytes": workers}
 
 
+def _cpu(who: int) -> float:
+    usage = resource.getrusage(who)
+    return usage.ru_utime + usage.ru_stime
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.figure", description=__doc__)
     parser.add_argument("name")
@@ -118,14 +123,18 @@ def main(argv: list[str] | None = None) -> int:
     with open(args.spec, encoding="utf-8") as handle:
         spec = json.load(handle)
     become_subreaper()
+    function = figure_function(args.name)
+    began = _cpu(resource.RUSAGE_SELF)
     try:
-        measured = figure_function(args.name)(spec)
+        measured = function(spec)
         result = {"ok": True, "n": measured.n, "seconds": measured.seconds,
                   "extra": measured.extra}
     except Exception as exc:  # noqa: BLE001 - the suite records the failure and goes on
         traceback.print_exc()
         result = {"ok": False, "error": f"{type(exc).__name__}: {exc}".strip()}
+    result["cpu_self_s"] = round(_cpu(resource.RUSAGE_SELF) - began, 3)
     reap_workers()
+    result["cpu_workers_s"] = round(_cpu(resource.RUSAGE_CHILDREN), 3)
     result.update(peak_rss())
     with open(args.result, "w", encoding="utf-8") as handle:
         json.dump(result, handle, default=str)

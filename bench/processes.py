@@ -47,6 +47,48 @@ def high_water_mark(pid: int | str = "self") -> int | None:
     return None
 
 
+_TICK = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+
+def _stat_fields(pid: int | str) -> list[str] | None:
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as stat:
+            text = stat.read()
+    except OSError:
+        return None
+    # The command name (field 2) is in parentheses and may hold spaces: split after it.
+    return [text[:text.index(" ")], text[text.index("(") + 1:text.rindex(")")],
+            *text[text.rindex(")") + 2:].split()]
+
+
+def cpu_seconds(pid: int | str) -> float | None:
+    """User + system CPU time a live process has used so far (Linux), in seconds."""
+    fields = _stat_fields(pid)
+    return None if fields is None else (int(fields[13]) + int(fields[14])) / _TICK
+
+
+def postgres_cpu_seconds() -> float | None:
+    """CPU time used so far by the PostgreSQL server processes on this machine: every live
+    `postgres` process's own, plus what the postmaster holds for children it has reaped (the
+    backends of closed connections). Only meaningful for a server on this machine, which the
+    suite reads before and after a figure."""
+    total, found = 0.0, False
+    try:
+        pids = [entry for entry in os.listdir("/proc") if entry.isdigit()]
+    except OSError:
+        return None
+    for pid in pids:
+        fields = _stat_fields(pid)
+        if fields is None or fields[1] != "postgres":
+            continue
+        found = True
+        total += int(fields[13]) + int(fields[14])
+        parent = _stat_fields(fields[3])
+        if parent is None or parent[1] != "postgres":  # the postmaster: its reaped children
+            total += int(fields[15]) + int(fields[16])
+    return total / _TICK if found else None
+
+
 def child_env(extra: dict[str, str] | None = None) -> dict[str, str]:
     """The environment of every child: ours, with the project root importable."""
     path = os.environ.get("PYTHONPATH")

@@ -88,6 +88,24 @@ def figure_rows(document: dict) -> list[tuple[str, ...]]:
     return rows
 
 
+CPU_COLUMNS = ("figure", "workers", "partner", "provider", "postgresql")
+
+
+def cpu_rows(document: dict) -> list[tuple[str, ...]]:
+    """CPU time a record by process, for the os10 figures: where the cores went."""
+    rows = [("figure", "db", "records/s", *(f"{name} us" for name in CPU_COLUMNS),
+             "total us", "cores busy")]
+    for f in document["figures"]:
+        cpu = f.get("cpu_us_per_record")
+        if f["error"] or not cpu or f["group"] != "os10" or not f["records_per_s"]:
+            continue
+        total = sum(cpu.get(name) or 0 for name in CPU_COLUMNS)
+        rows.append((f["name"], f["db"] or "-", _number(f["records_per_s"]),
+                     *(_number(cpu.get(name)) for name in CPU_COLUMNS), _number(total),
+                     _number(total * f["records_per_s"] / 1e6, 2)))
+    return rows
+
+
 def target_rows(document: dict) -> list[tuple[str, ...]]:
     rows = [("target", "db", "figure", "measured", "required", "result")]
     for t in document.get("targets", []):
@@ -145,6 +163,7 @@ def terminal_report(document: dict) -> str:
     failed = [f for f in document["figures"] if f["error"]]
     parts = [f"Machine: {one_line(document['machine'])}", summary(document), "",
              text_table(figure_rows(document)), "",
+             text_table(cpu_rows(document)), "",
              text_table(target_rows(document)), "",
              f"Targets: {counts[True]} passed, {counts[False]} failed, {counts[None]} not "
              "evaluated."]
@@ -178,6 +197,12 @@ def docs_section(document: dict) -> str:
         summary(document) + ".",
         "",
         markdown_table(figure_rows(document)),
+        "",
+        "CPU time a record by process (microseconds; `figure` is the figure's own process, "
+        "`workers` the mapping workers it started, the servers over the whole figure; `cores "
+        "busy` is their sum times the rate):",
+        "",
+        markdown_table(cpu_rows(document)),
         "",
         "Targets:",
         "",

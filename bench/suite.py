@@ -55,6 +55,7 @@ class Run:
     scratch: ScratchDatabases | None = None
     notes: list[str] = field(default_factory=list)
     cleaned: bool = False
+    simulator_pid: int | None = None
 
 
 def say(message: str) -> None:
@@ -155,11 +156,13 @@ def run_step(step: Step, index: int, total: int, options: Options, run: Run) -> 
                 env={"OS10_DATA_DIR": str(run.work / "data")})
             spec["provider_url"] = processes.read_ready_line(server, _provider_url)
         spec_path.write_text(json.dumps(spec), encoding="utf-8")
+        servers_before = _server_cpu(run, server)
         child = processes.start(["-m", "bench.figure", step.name, "--spec", str(spec_path),
                                  "--result", str(result_path)], log=log_path)
         reaped = processes.reap(
             child, timeout_s=options.figure_timeout_s, tick_s=options.tick_s,
             on_tick=lambda elapsed: say(f"{index}/{total} {label}: running, {elapsed:,.0f} s"))
+        servers_after = _server_cpu(run, server)
         result = (json.loads(result_path.read_text(encoding="utf-8"))
                   if result_path.exists() else {"ok": False})
         own, workers = result.get("peak_rss_self_bytes"), result.get("peak_rss_children_bytes")
@@ -172,6 +175,9 @@ def run_step(step: Step, index: int, total: int, options: Options, run: Run) -> 
             n, seconds = result["n"], result["seconds"]
             figure.update(n=n, seconds=round(seconds, 4), extra=result.get("extra", {}),
                           records_per_s=round(n / seconds, 1) if seconds > 0 else None)
+            figure["cpu_us_per_record"] = _cpu_per_record(
+                n, {"figure": result.get("cpu_self_s"), "workers": result.get("cpu_workers_s")},
+                servers_before, servers_after)
         elif reaped.timed_out:
             figure["error"] = f"timed out after {options.figure_timeout_s:,.0f} s"
         else:
@@ -191,6 +197,28 @@ def run_step(step: Step, index: int, total: int, options: Options, run: Run) -> 
         say(f"{index}/{total} {label}: done in {elapsed:,.1f} s: {figure['n']:,} records, "
             f"{figure['records_per_s'] or 0:,.0f}/s, peak RSS {figure['peak_rss_mb']} MB")
     return figure
+
+
+def _server_cpu(run: Run, provider) -> dict[str, float | None]:
+    """CPU seconds used so far by the processes serving a figure: the simulated partner, our
+    provider when the figure has one, and the PostgreSQL server (when it runs here)."""
+    return {"partner": processes.cpu_seconds(run.simulator_pid) if run.simulator_pid else None,
+            "provider": processes.cpu_seconds(provider.pid) if provider is not None else None,
+            "postgresql": processes.postgres_cpu_seconds()}
+
+
+def _cpu_per_record(n: int, own: dict[str, float | None], before: dict[str, float | None],
+                    after: dict[str, float | None]) -> dict[str, float] | None:
+    """Microseconds of CPU a record, by process: the figure's process (its set-up included),
+    the worker processes it started, and the servers (their use over the whole step)."""
+    if not n:
+        return None
+    seconds = dict(own)
+    for name in before:
+        if before[name] is not None and after[name] is not None:
+            seconds[name] = after[name] - before[name]
+    return {name: round(value / n * 1e6, 1) for name, value in seconds.items()
+            if value is not None}
 
 
 def _skipped(step: Step, reason: str) -> dict:
@@ -260,6 +288,7 @@ def run_suite(options: Options) -> dict:
             ["-m", "simulator", "--host", "127.0.0.1", "--port", "0",
              "--feed", f"{FEED_KEY}:{options.n}", "--page-size", str(PAGE_SIZE)],
             log=run.work / "simulator.log", stdout_pipe=True)
+        run.simulator_pid = simulator.pid
         feed_url = processes.read_ready_line(simulator, _simulator_url)
         say(f"simulated partner at {feed_url}")
         steps = plan(options, feed_url, run.work, store_urls(options, run))

@@ -52,6 +52,12 @@ def test_the_benchmark_suite_reports_every_figure_at_300_records(tmp_path):
     for name in FIGURES - {"harvest_incremental_nochange"}:
         assert figures[name]["n"] == 300, name
     assert figures["harvest_full_unchanged"]["extra"]["rows_written"] == 0
+    # CPU by process: the harvest fetched from the partner; exports do not; the provider
+    # figure's server served. (Whether 300 records are mapped in workers is the pool's choice.)
+    cpu = figures["harvest_first"]["cpu_us_per_record"]
+    assert cpu["figure"] + cpu["workers"] > 0 and cpu["partner"] > 0, cpu
+    assert figures["export_jsonl"]["cpu_us_per_record"]["partner"] < cpu["partner"]
+    assert figures["provider"]["cpu_us_per_record"]["provider"] > 0
     assert figures["harvest_first"]["ratio_to_baseline"] > 0
     assert figures["baseline"]["extra"]["rows_stored"] == 300
     assert figures["baseline_flat"]["extra"]["rows_stored"] == 300
