@@ -89,6 +89,7 @@ def figure_rows(document: dict) -> list[tuple[str, ...]]:
 
 
 CPU_COLUMNS = ("figure", "workers", "partner", "provider", "postgresql")
+MIN_CPU_N = 100
 
 
 def cpu_rows(document: dict) -> list[tuple[str, ...]]:
@@ -97,7 +98,8 @@ def cpu_rows(document: dict) -> list[tuple[str, ...]]:
              "total us", "cores busy")]
     for f in document["figures"]:
         cpu = f.get("cpu_us_per_record")
-        if f["error"] or not cpu or f["group"] != "os10" or not f["records_per_s"]:
+        if f["error"] or not cpu or f["group"] != "os10" or not f["records_per_s"] or \
+                f["n"] < MIN_CPU_N:  # an incremental run with nothing new: no per-record cost
             continue
         total = sum(cpu.get(name) or 0 for name in CPU_COLUMNS)
         rows.append((f["name"], f["db"] or "-", _number(f["records_per_s"]),
