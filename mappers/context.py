@@ -108,13 +108,12 @@ class Draft:
 
     def tag_language(self, field: str, item: Any) -> None:
         """Normalise `item.lang`; when there is none (or it is invalid), detect it from the text."""
+        where = f"{field}[{self.position(field)}].lang"
         if item.lang:
             tag = normalise_language(item.lang)
             if tag:
                 item.lang = tag
                 return
-        where = f"{field}[{self.position(field)}].lang"
-        if item.lang:
             self.issue("invalid_language", f"{item.lang!r} is not a language tag; it was "
                        "dropped.", field=where)
             item.lang = None
