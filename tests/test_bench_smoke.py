@@ -56,7 +56,9 @@ def test_the_benchmark_suite_reports_every_figure_at_300_records(tmp_path):
     # figure's server served. (Whether 300 records are mapped in workers is the pool's choice.)
     cpu = figures["harvest_first"]["cpu_us_per_record"]
     assert cpu["figure"] + cpu["workers"] > 0 and cpu["partner"] > 0, cpu
-    assert figures["export_jsonl"]["cpu_us_per_record"]["partner"] < cpu["partner"]
+    # At 300 records one clock tick (10 ms) is 33 us a record: an export may show one tick of
+    # the idle partner, never more than the harvest that fetched from it.
+    assert figures["export_jsonl"]["cpu_us_per_record"]["partner"] <= cpu["partner"]
     assert figures["provider"]["cpu_us_per_record"]["provider"] > 0
     assert figures["harvest_first"]["ratio_to_baseline"] > 0
     assert figures["baseline"]["extra"]["rows_stored"] == 300
