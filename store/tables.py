@@ -18,7 +18,7 @@ from sqlalchemy import (
     text,
 )
 
-from store.types import Json, UtcDateTime
+from store.types import Json, JsonDocument, UtcDateTime
 
 metadata = MetaData(
     naming_convention={
@@ -71,11 +71,11 @@ records = Table(
     Column("publication_year", Integer),
     Column("datestamp", UtcDateTime()),
     Column("content_sha256", String(64)),
-    Column("record", Json),
+    Column("record", JsonDocument),
     Column("issue_count", Integer, nullable=False, default=0),
     Column("mapping_error", Text),
     Column("quality_score", Float),  # revision 0006: RecordQuality.score
-    Column("quality", Json),  # revision 0006: the RecordQuality as JSON
+    Column("quality", JsonDocument),  # revision 0006: the RecordQuality as JSON
     Column("mapped_at", UtcDateTime(), nullable=False),
     Column("updated_at", UtcDateTime(), nullable=False),
     UniqueConstraint("source_id", "identifier"),
@@ -151,8 +151,8 @@ merged_records = Table(
     metadata,
     Column("id", Id, primary_key=True, autoincrement=True),
     Column("merged_id", String(64), nullable=False),
-    Column("record", Json),  # the merged Record as JSON; None for a tombstone
-    Column("field_provenance", Json, nullable=False),  # field -> [source ids]
+    Column("record", JsonDocument),  # the merged Record as JSON; None for a tombstone
+    Column("field_provenance", JsonDocument, nullable=False),  # field -> [source ids]
     Column("sources", Json, nullable=False),  # [source id], highest priority first
     Column("members", Json, nullable=False),  # [[source id, identifier]]
     Column("sets", Json, nullable=False),  # ["source:<id>", "type:<resourceTypeGeneral>"]

@@ -5,12 +5,13 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
+from alembic import command
 from sqlalchemy import inspect, select, text
 
 from schemas import RunReport
 from store import MappedRow, RawRow, Store
 from store import tables as t
-from store.database import current_revision, head_revision
+from store.database import _config, current_revision, head_revision
 from store.repository import Checkpoint, raw_page_query
 
 T0 = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
@@ -46,6 +47,33 @@ def test_large_values_are_compressed_with_lz4_on_postgresql(pg_url):
     assert compressed == {("raw_records", "payload"), ("records", "record"),
                           ("records", "quality"), ("merged_records", "record"),
                           ("merged_records", "field_provenance")}
+
+
+def _column_types(store: Store) -> dict[tuple[str, str], str]:
+    with store.engine.connect() as conn:
+        return {(table, column): kind for table, column, kind in conn.execute(text(
+            "SELECT table_name, column_name, data_type FROM information_schema.columns "
+            "WHERE data_type IN ('json', 'jsonb')"))}
+
+
+def test_records_are_kept_as_json_text_on_postgresql_and_survive_the_migration(pg_url):
+    store = Store.open(pg_url)
+    documents = {("records", "record"), ("records", "quality"), ("merged_records", "record"),
+                 ("merged_records", "field_provenance")}
+    types = _column_types(store)
+    assert {key for key, kind in types.items() if kind == "json"} == documents
+    assert types[("raw_records", "sets")] == "jsonb"  # small values stay jsonb
+    store.write_page("s", [raw("r1")], [mapped("r1")], None)
+    config = _config()
+    with store.engine.begin() as conn:
+        config.attributes["connection"] = conn
+        command.downgrade(config, "0010")
+    assert {kind for key, kind in _column_types(store).items() if key in documents} == {"jsonb"}
+    store.upgrade()
+    assert {kind for key, kind in _column_types(store).items() if key in documents} == {"json"}
+    with store.engine.connect() as conn:
+        stored = conn.execute(select(t.records.c.record, t.records.c.title)).one()
+    assert stored.record == {"titles": [{"value": "Título"}]} and stored.title == "Título"
 
 
 def test_the_digest_index_exists_on_sqlite_only(db_url):
