@@ -1,8 +1,8 @@
-"""Imported once by the mapping workers' forkserver: the mappers and langdetect's profiles are
-loaded there, so every worker forked from it starts ready."""
+"""Imported once by the mapping workers' forkserver: the mappers and both language detectors'
+models are loaded there, so every worker forked from it starts ready."""
 
 from mappers import MAPPERS  # noqa: F401 - imported for its side effect: loaded modules
-from mappers.normalise.languages import detect_language
+from mappers.normalise.languages import load_detectors
 from pipeline import mapping  # noqa: F401
 
-detect_language("A warm-up sentence that loads the language profiles once.")
+load_detectors()

@@ -117,6 +117,32 @@ def test_traditional_chinese_is_zh_too_not_langdetects_zh_tw():
     assert detect_language(TRADITIONAL_CHINESE) == "zh"
 
 
+# Languages of the network that langdetect has no profile for; py3langid knows them.
+UNKNOWN_TO_LANGDETECT = {
+    "ha": "Bayanan ruwan sama da yanayin zafi daga tashoshin yanayi na atomatik a arewacin "
+          "Najeriya, wanda manoma suka tattara.",
+    "yo": "Àkójọpọ̀ dátà òjò àti ìwọ̀n òtútù láti àwọn ibùdó ojú ọjọ́ ní ìwọ̀ oòrùn Nàìjíríà.",
+    "zu": "Idatha yemvula nezinga lokushisa emoyeni evela eziteshini zesimo sezulu "
+          "ezizenzakalelayo eNingizimu Afrika.",
+}
+
+
+@pytest.mark.parametrize(("expected", "text"), UNKNOWN_TO_LANGDETECT.items())
+def test_languages_langdetect_lacks_are_detected_by_py3langid(expected, text):
+    from langdetect import DetectorFactory, detect_langs
+
+    DetectorFactory.seed = 0
+    assert detect_langs(text)[0].lang != expected  # langdetect alone gets these wrong
+    assert detect_language(text) == expected
+
+
+def test_where_py3langid_hesitates_langdetect_decides():
+    text = "Temperatura da superfície do mar e saúde dos recifes de coral ao longo da costa"
+    language, probability = languages._identifier().classify(text)
+    assert language == "gl" and probability < languages.SURE  # Galician or Portuguese?
+    assert detect_language(text) == "pt"
+
+
 @pytest.mark.parametrize("text", ["Chemistry", "Open data portal", "Datos 2019–2020", "",
                                   AMBIGUOUS])
 def test_short_or_mixed_texts_stay_untagged(text):

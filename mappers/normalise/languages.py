@@ -127,6 +127,8 @@ def normalise_language(code: str | None) -> str | None:
 
 MIN_DETECTABLE_CHARS = 20
 MIN_PROBABILITY = 0.80
+# py3langid decides alone from this probability up; below it, langdetect does.
+SURE = 0.90
 _LANGDETECT_TAGS = {"zh-cn": "zh", "zh-tw": "zh"}
 # langdetect reads every ASCII digit as a space (and collapses spaces), so texts that differ only
 # in their numbers ("Rainfall, 1998-2004" / "Rainfall, 2005-2011") give the same n-grams and the
@@ -140,8 +142,10 @@ def detect_language(text: str | None) -> str | None:
     """The language of a piece of text as a BCP 47 tag, or None when unsure.
 
     Texts under MIN_DETECTABLE_CHARS characters and answers below MIN_PROBABILITY give None.
-    The answer depends on the text alone: langdetect is seeded and a fresh detector is made for
-    every call, so the same text always gets the same tag, on any machine and in any order.
+    Han script settles Chinese; then py3langid answers where it is SURE, and langdetect
+    everywhere else (see `_detect`). The answer depends on the text alone: both detectors are
+    deterministic (langdetect is seeded and a fresh detector made for every call), so the same
+    text always gets the same tag, on any machine and in any order.
     """
     collapsed = " ".join((text or "").split())
     if len(collapsed) < MIN_DETECTABLE_CHARS:
@@ -171,10 +175,39 @@ def _by_script(text: str) -> str | None:
     return "zh" if letters and han * 2 >= letters else None
 
 
+def load_detectors() -> None:
+    """Load both detectors' models now rather than at the first text that needs them."""
+    from langdetect.detector_factory import init_factory
+
+    init_factory()
+    _identifier()
+
+
+@lru_cache(maxsize=1)
+def _identifier():
+    """py3langid's model (0.4 s to load, once per process; the mapping workers' forkserver
+    loads it before forking them)."""
+    from py3langid.langid import MODEL_FILE, LanguageIdentifier
+
+    return LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+
+
 @lru_cache(maxsize=16384)
 def _detect(text: str) -> str | None:
+    """The two detectors, each where it is better.
+
+    py3langid (naive Bayes over byte n-grams, in numpy) answers in about 0.1 ms and knows 140
+    languages, Hausa, Yoruba, Igbo, Zulu, Amharic and Kinyarwanda among them; langdetect takes
+    3-10 ms a text. Where py3langid is SURE, it agreed with langdetect on every text of our
+    labelled samples (titles and abstracts in nine languages); below that it often hesitates
+    between neighbours (pt/gl, es/gl), which langdetect tells apart better. So py3langid decides
+    the texts it is sure of, about four in five of ours, and langdetect the rest.
+    """
     if (by_script := _by_script(text)) is not None:
         return by_script
+    language, probability = _identifier().classify(text)
+    if probability >= SURE:
+        return None if language == "zxx" else normalise_language(language)  # zxx: no language
     from langdetect import DetectorFactory, detect_langs  # slow to import: only when needed
     from langdetect.lang_detect_exception import LangDetectException
 
