@@ -42,6 +42,8 @@ FIGURES: dict[str, tuple[str, str]] = {
     "merge": ("bench.os10", "merge"),
     "provider": ("bench.os10", "provider"),
     "harvest_first_oai_dc": ("bench.os10", "harvest_first"),
+    "detect_langdetect": ("bench.languages", "detect_langdetect"),
+    "detect_languages": ("bench.languages", "detect_languages"),
 }
 EXPORT_PREFIX = "export_"  # export_<format>, for every format in the exporter registry
 PR_SET_CHILD_SUBREAPER = 36  # linux/prctl.h

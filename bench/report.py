@@ -24,6 +24,7 @@ COMPARATORS: dict[str, tuple[str | None, bool]] = {
     "harvest_first": ("limit_extract", True),
     "harvest_full_unchanged": ("limit_extract", True),
     "harvest_first_oai_dc": ("limit_extract_oai_dc", False),
+    "detect_languages": ("detect_langdetect", False),
 }
 
 

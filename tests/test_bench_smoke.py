@@ -17,6 +17,7 @@ ROOT = Path(__file__).resolve().parents[1]
 FIGURES = {"limit_fetch", "limit_parse", "limit_extract", "limit_extract_oai_dc",
            "limit_load_sqlite", "baseline", "baseline_flat", "harvest_first", "harvest_incremental_nochange",
            "harvest_full_unchanged", "remap", "merge", "provider", "harvest_first_oai_dc",
+           "detect_langdetect", "detect_languages",
            *(f"export_{fmt}" for fmt in EXPORTERS)}
 
 
@@ -45,13 +46,16 @@ def test_the_benchmark_suite_reports_every_figure_at_300_records(tmp_path):
     assert set(figures) == FIGURES and len(document["figures"]) == len(FIGURES)
     for name, figure in figures.items():
         assert figure["error"] is None, (name, figure["error"])
-        assert figure["db"] == (None if name.startswith("limit_") and name != "limit_load_sqlite"
-                                else "sqlite")
+        assert figure["db"] == (None if name.startswith(("limit_", "detect_"))
+                                and name != "limit_load_sqlite" else "sqlite")
         assert figure["records_per_s"] > 0 and figure["peak_rss_bytes"] > 0, name
         assert figure["peak_rss_mb"] == round(figure["peak_rss_bytes"] / 2**20, 1)
     for name in FIGURES - {"harvest_incremental_nochange"}:
         assert figures[name]["n"] == 300, name
     assert figures["harvest_full_unchanged"]["extra"]["rows_written"] == 0
+    detected = figures["detect_languages"]["extra"]
+    assert detected["answers_differing_from_langdetect"] == 0, detected
+    assert detected["decided_by_py3langid"] > 0.5, detected
     # CPU by process: the harvest fetched from the partner; exports do not; the provider
     # figure's server served. (Whether 300 records are mapped in workers is the pool's choice.)
     cpu = figures["harvest_first"]["cpu_us_per_record"]
