@@ -35,6 +35,8 @@ log = logging.getLogger("os10.harvest")
 MAX_ERROR_SAMPLES = 20
 # Pages fetched and handed to the mapping workers but not yet written; each is a few MB.
 PAGES_IN_FLIGHT = 2
+# A run that wrote at least this many records renews the database's statistics (PostgreSQL).
+REFRESH_STATISTICS_AFTER = 1000
 
 
 def harvest_source(store: Store, source: SourceConfig, *, full: bool = False,
@@ -127,6 +129,9 @@ def _harvest(store: Store, source: SourceConfig, lock: HarvestLock, state_key: s
 
     if track_seen:
         report.counts.deleted += store.hold_unseen(source.id, report.run_id)
+    c = report.counts
+    if c.new + c.updated + c.deleted >= REFRESH_STATISTICS_AFTER:
+        store.refresh_statistics()
     report.status = _guard_deletions(store, source, report, live_before)
     report.finished_at = datetime.now(UTC)
     report.live_after = store.counts(source.id).get(source.id, {}).get("live", 0)

@@ -36,6 +36,7 @@ def remap(store: Store, source_ids: list[str] | None = None, *,
     # As in a harvest: workers map the batches in flight while this process reads the next
     # and writes the oldest.
     pending: deque[list[_Batch]] = deque()
+    store.refresh_statistics()  # a remap reads whole sources: plan it on what they hold now
     with MappingPool() as pool, old_objects_frozen():
         for batch in store.iter_raw(source_ids):
             pending.append([_submit(pool, source_id, rows, mapped_at)

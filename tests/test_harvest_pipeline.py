@@ -69,6 +69,24 @@ def test_full_then_incremental_harvest_brings_only_the_changes(db_url, feed, sim
     assert (third.counts.seen, third.counts.updated, third.counts.unchanged) == (3, 0, 3)
 
 
+def test_a_harvest_that_wrote_many_records_renews_postgresqls_statistics(pg_url, feed, sim,
+                                                                          monkeypatch):
+    def analysed(store: Store) -> set[str]:
+        with store.engine.connect() as conn:
+            return set(conn.exec_driver_sql("SELECT relname FROM pg_stat_user_tables "
+                                            "WHERE last_analyze IS NOT NULL").scalars())
+
+    store = Store.open(pg_url)
+    monkeypatch.setattr("pipeline.harvest.REFRESH_STATISTICS_AFTER", 251)
+    harvest_source(store, source_for(sim.url("alpha")), progress=False)  # 250 new: too few
+    assert analysed(store) == set()
+    monkeypatch.setattr("pipeline.harvest.REFRESH_STATISTICS_AFTER", 250)
+    feed.update(range(250), at=LATER)
+    report = harvest_source(store, source_for(sim.url("alpha")), progress=False)
+    assert report.counts.updated == 250
+    assert analysed(store) >= {"raw_records", "records"}
+
+
 def test_a_full_reharvest_of_unchanged_records_writes_nothing(db_url, feed, sim):
     store = Store.open(db_url)
     source = source_for(sim.url("alpha"))

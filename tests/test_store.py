@@ -190,6 +190,28 @@ def test_sqlite_pages_a_sources_raw_records_without_sorting_the_source(tmp_path)
     assert "TEMP B-TREE" not in plan, plan
 
 
+def test_postgresql_pages_a_sources_raw_records_off_indexes(pg_url):
+    """A remap page comes off the primary key in id order and each record's mapped state is
+    found through the unique index: as a plain join, PostgreSQL hashed every record of the
+    source and sorted the rest of it for each page (quadratic), with stale statistics and
+    with fresh ones on a small store like this one."""
+    store = Store.open(pg_url)
+    for start in range(0, 5000, 500):
+        ids = [f"r{i}" for i in range(start, start + 500)]
+        store.write_page("alpha", [raw(i) for i in ids], [mapped(i) for i in ids], None)
+    store.refresh_statistics()
+    query = raw_page_query("alpha", 2500, 1000, "postgresql").compile(
+        store.engine, compile_kwargs={"literal_binds": True})
+    with store.engine.connect() as conn:
+        plan = " / ".join(conn.exec_driver_sql(f"EXPLAIN {query}").scalars())
+        analysed = conn.exec_driver_sql(
+            "SELECT relname FROM pg_stat_user_tables WHERE last_analyze IS NOT NULL").scalars()
+        assert set(analysed) >= {"raw_records", "records"}
+    assert "Index Scan using pk_raw_records on raw_records" in plan, plan
+    assert "Index Scan using uq_records_source_id_identifier on records" in plan, plan
+    assert not any(step in plan for step in ("Sort", "Hash", "Materialize")), plan
+
+
 def test_what_a_full_list_no_longer_contains_is_held_then_applied(db_url):
     store = Store.open(db_url)
     store.write_page("alpha", [raw("r1"), raw("r2"), raw("r3")],
