@@ -31,6 +31,7 @@ FIGURES: dict[str, tuple[str, str]] = {
     "limit_parse": ("bench.limits", "parse"),
     "limit_extract": ("bench.limits", "extract"),
     "limit_extract_oai_dc": ("bench.limits", "extract"),
+    "limit_map": ("bench.limit_map", "map_records"),
     "limit_load_pg": ("bench.limits", "load_pg"),
     "limit_load_sqlite": ("bench.limits", "load_sqlite"),
     "baseline": ("bench.baseline", "run"),

@@ -17,6 +17,7 @@ DEFAULT_N = 100_000
 COMPARATORS: dict[str, tuple[str | None, bool]] = {
     "limit_parse": ("limit_fetch", False),
     "limit_extract": ("limit_fetch", False),
+    "limit_map": ("limit_extract", False),
     "limit_load_pg": ("limit_extract", False),
     "limit_load_sqlite": ("limit_extract", False),
     "baseline": ("limit_extract", False),

@@ -77,6 +77,7 @@ def plan(options: Options, feed_url: str, work: Path,
     steps = [Step("limit_fetch", "limit", None, dict(base)),
              Step("limit_parse", "limit", None, dict(base)),
              Step("limit_extract", "limit", None, dict(base)),
+             Step("limit_map", "limit", None, dict(base)),
              Step("limit_extract_oai_dc", "limit", None, {**base, "prefix": "oai_dc"}),
              Step("detect_langdetect", "baseline", None, dict(base)),
              Step("detect_languages", "os10", None, dict(base))]

@@ -14,7 +14,7 @@ import pytest
 from exporters import EXPORTERS
 
 ROOT = Path(__file__).resolve().parents[1]
-FIGURES = {"limit_fetch", "limit_parse", "limit_extract", "limit_extract_oai_dc",
+FIGURES = {"limit_fetch", "limit_parse", "limit_extract", "limit_map", "limit_extract_oai_dc",
            "limit_load_sqlite", "baseline", "baseline_flat", "harvest_first", "harvest_incremental_nochange",
            "harvest_full_unchanged", "remap", "merge", "provider", "harvest_first_oai_dc",
            "detect_langdetect", "detect_languages",
@@ -53,6 +53,7 @@ def test_the_benchmark_suite_reports_every_figure_at_300_records(tmp_path):
     for name in FIGURES - {"harvest_incremental_nochange"}:
         assert figures[name]["n"] == 300, name
     assert figures["harvest_full_unchanged"]["extra"]["rows_written"] == 0
+    assert figures["limit_map"]["extra"]["records_validated"] == 300
     detected = figures["detect_languages"]["extra"]
     assert detected["answers_differing_from_langdetect"] == 0, detected
     assert detected["decided_by_py3langid"] > 0.5, detected
