@@ -100,8 +100,11 @@ def cpu_rows(document: dict) -> list[tuple[str, ...]]:
              "total us", "cores busy")]
     for f in document["figures"]:
         cpu = f.get("cpu_us_per_record")
+        # Skipped: an incremental run with nothing new (no per-record cost), and the language
+        # detection figures, whose process also loads the models and checks the answers
+        # outside the timed part.
         if f["error"] or not cpu or f["group"] != "os10" or not f["records_per_s"] or \
-                f["n"] < MIN_CPU_N:  # an incremental run with nothing new: no per-record cost
+                f["n"] < MIN_CPU_N or f["db"] is None:
             continue
         total = sum(cpu.get(name) or 0 for name in CPU_COLUMNS)
         rows.append((f["name"], f["db"] or "-", _number(f["records_per_s"]),
