@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -22,7 +23,7 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
 from errors import StoreError
 from schemas import RunReport
@@ -33,14 +34,17 @@ from store.failures import attempts
 from store.locks import HarvestLock, acquire
 from store.merged import MergedStore
 
+log = logging.getLogger("os10.store")
+
 # Bound parameters per statement stay well under SQLite's and PostgreSQL's limits.
 _CHUNK = 500
 # PostgreSQL: the columns the store's queries filter, join and order the harvested tables by,
-# whose statistics `refresh_statistics` renews.
+# whose statistics `refresh_statistics` renews, and how long it waits for a table's lock.
 _PLANNED_COLUMNS = {
     "raw_records": ("id", "source_id", "identifier", "deleted"),
     "records": ("id", "source_id", "identifier", "deleted", "updated_at", "doi"),
 }
+ANALYZE_LOCK_TIMEOUT_MS = 5000
 _RAW_COLUMNS = ("source_id", "identifier", "datestamp", "deleted", "metadata_format", "sets",
                 "payload", "sha256", "first_seen_at", "updated_at", "run_id")
 _RAW_UPDATED = ("datestamp", "deleted", "metadata_format", "sets", "payload", "sha256",
@@ -577,12 +581,21 @@ class Store(MergedStore):
         the source and sorting the rest of it: 98 ms a page of 1,000 at 100,000 records instead
         of 2 ms, growing with the source. Only the key columns are analysed: a fixed sample of
         rows, some 50 ms whatever the size of the tables. SQLite plans without statistics.
+
+        It only helps the planner, so it never fails the run that asks: when a table's lock does
+        not come within ANALYZE_LOCK_TIMEOUT_MS (an anti-wraparound vacuum holds it, say) or the
+        server refuses, it logs a warning and leaves the statistics to autovacuum.
         """
         if self.dialect != "postgresql":
             return
-        with self.engine.begin() as conn:
-            for table, columns in _PLANNED_COLUMNS.items():
-                conn.exec_driver_sql(f"ANALYZE {table} ({', '.join(columns)})")
+        try:
+            with self.engine.begin() as conn:
+                conn.exec_driver_sql(f"SET LOCAL lock_timeout = {int(ANALYZE_LOCK_TIMEOUT_MS)}")
+                for table, columns in _PLANNED_COLUMNS.items():
+                    conn.exec_driver_sql(f"ANALYZE {table} ({', '.join(columns)})")
+        except SQLAlchemyError as exc:
+            log.warning("The database's statistics were not renewed (%s); autovacuum will "
+                        "renew them.", str(exc.orig or exc).strip().splitlines()[0])
 
     def counts(self, source_id: str | None = None) -> dict[str, dict[str, int]]:
         """Per source: live, deleted and unmappable record counts."""
