@@ -107,7 +107,7 @@ def cpu_rows(document: dict) -> list[tuple[str, ...]]:
                 f["n"] < MIN_CPU_N or f["db"] is None:
             continue
         total = sum(cpu.get(name) or 0 for name in CPU_COLUMNS)
-        rows.append((f["name"], f["db"] or "-", _number(f["records_per_s"]),
+        rows.append((f["name"], f["db"], _number(f["records_per_s"]),
                      *(_number(cpu.get(name)) for name in CPU_COLUMNS), _number(total),
                      _number(total * f["records_per_s"] / 1e6, 2)))
     return rows

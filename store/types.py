@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 import orjson
 from sqlalchemy import JSON, DateTime
-from sqlalchemy.dialects import postgresql
+from sqlalchemy.dialects.postgresql import JSON as PgJson
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.types import TypeDecorator
 
@@ -17,7 +17,7 @@ Json = JSON().with_variant(JSONB(), "postgresql")
 # PostgreSQL as `json`, the text as written, not parsed into `jsonb`: nothing queries inside
 # them, and jsonb cost the server twice the CPU to store a record (88 against 42 us for 4.6 KB)
 # and four times to hand it back as text (28 against 7 us). Revision 0011.
-JsonDocument = JSON().with_variant(postgresql.JSON(), "postgresql")
+JsonDocument = JSON().with_variant(PgJson(), "postgresql")
 
 
 class JsonText(str):
